@@ -1,0 +1,289 @@
+# Copyright: headroom.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Alibaba Cloud plumbing: shared options, credentials, the KMS client factory, error translation.
+
+Private to headroom.cloud: not a public API, may change without notice. The SDK is imported
+lazily, inside the factory, so that bad options fail before paying for the import.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+from ansible_collections.headroom.cloud.plugins.module_utils._common import (
+    HeadroomModule,
+    VendorError,
+    split_endpoint,
+)
+
+ALICLOUD_ARGUMENT_SPEC = dict(
+    access_key_id=dict(type="str", fallback=(env_fallback, ["ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_ACCESS_KEY"])),
+    access_key_secret=dict(
+        type="str", no_log=True, fallback=(env_fallback, ["ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALICLOUD_SECRET_KEY"])
+    ),
+    ecs_ram_role=dict(type="str", fallback=(env_fallback, ["ALIBABA_CLOUD_ECS_METADATA"])),
+    endpoint=dict(type="str"),
+    profile=dict(type="str", fallback=(env_fallback, ["ALIBABA_CLOUD_PROFILE"])),
+    region=dict(type="str", required=True, fallback=(env_fallback, ["ALIBABA_CLOUD_REGION_ID", "ALICLOUD_REGION"])),
+    security_token=dict(
+        type="str", no_log=True, fallback=(env_fallback, ["ALIBABA_CLOUD_SECURITY_TOKEN", "ALICLOUD_SECURITY_TOKEN"])
+    ),
+)
+
+NO_CREDENTIALS = (
+    "No Alibaba Cloud credentials found. Set access_key_id and access_key_secret (environment "
+    "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or ALICLOUD_ACCESS_KEY and "
+    "ALICLOUD_SECRET_KEY), plus security_token (ALIBABA_CLOUD_SECURITY_TOKEN) for STS credentials; "
+    "or configure a profile in ~/.alibabacloud/credentials.ini (ALIBABA_CLOUD_CREDENTIALS_FILE) or "
+    "~/.aliyun/config.json and choose it with profile (ALIBABA_CLOUD_PROFILE); or opt in to ECS RAM "
+    "role credentials from instance metadata with ecs_ram_role (ALIBABA_CLOUD_ECS_METADATA)."
+)
+
+# Codes worth another attempt: throttling and the service's own "try again".
+RETRYABLE_CODES = ("Throttling", "Throttling.Api", "Throttling.User", "ServiceUnavailable")
+RETRYABLE_EXCEPTIONS = ("ServerException", "ThrottlingException")  # every 5xx, and 429s with Retry-After
+BACKOFF = {"policy": "ExponentialWithFullJitter", "period": 200, "cap": 5000}  # milliseconds
+
+HINTS = {
+    "Forbidden.DKMSInstanceNotFound": "Check kms_instance_id and region: the instance does not exist in this "
+    "region for this account.",
+    "Forbidden.DKMSInstanceStateInvalid": "The KMS instance is not running (still being created, released or "
+    "expired); check its state in the KMS console.",
+    "Forbidden.RAM": "The RAM identity lacks permission for this KMS API; grant kms:GetKmsInstanceQuotaInfos "
+    "and kms:ListKmsInstances.",
+    "InvalidAccessKeyId.NotFound": "The access key id does not exist or was deleted; check access_key_id "
+    "(ALIBABA_CLOUD_ACCESS_KEY_ID).",
+    "InvalidAccessKeyId.Inactive": "The access key is disabled; enable it or use another key.",
+    "InvalidParameter": "A request parameter was refused; check kms_instance_id (kst-...) and resource_types.",
+    "InvalidSecurityToken.Expired": "The STS security_token has expired; fetch fresh STS credentials.",
+    "InvalidSecurityToken.Malformed": "The security_token is malformed or was sent with a non-STS key; pass the "
+    "STS key id, secret and token together.",
+    "InvalidSecurityToken.Mismatch": "The security_token does not belong to this STS access key id; pass the STS "
+    "key id, secret and token from the same AssumeRole answer.",
+    "InvalidTimeStamp.Expired": "The request time is too far from the service's clock; fix this host's clock (NTP).",
+    "SignatureDoesNotMatch": "The access_key_secret does not match access_key_id; check "
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET or the secret in your profile.",
+    "ServiceUnavailable": "The service is temporarily unavailable; run the task again later or raise retries.",
+}
+THROTTLED_HINT = "The API is throttled for this account; raise retries, lower forks, or ask Alibaba Cloud for a higher flow-control limit."
+SERVER_HINT = "The service failed on its side; run the task again later or raise retries."
+
+
+class AlicloudModule(HeadroomModule):
+    """Base for Alibaba Cloud modules: shared options, a client factory and error translation."""
+
+    vendor_argument_spec = ALICLOUD_ARGUMENT_SPEC
+    module_kwargs = dict(required_together=[("access_key_id", "access_key_secret")])
+    example_region = "cn-hangzhou"
+
+    def credentials_source(self):
+        """Decide where credentials come from, without touching the network.
+
+        Returns ``("static", None)``, ``("ecs_ram_role", role)`` or ``("profile", name)``; fails
+        at once when there is nothing to use. The metadata service is used only when asked for.
+        """
+        params = self.params
+        if params["access_key_id"]:
+            return "static", None
+        if params["security_token"]:
+            self.ansible.fail_json(msg="security_token was given without access_key_id and access_key_secret: "
+                                   "STS credentials are the three together.")
+        if params["ecs_ram_role"]:
+            return "ecs_ram_role", params["ecs_ram_role"]
+        home = os.path.expanduser("~")
+        profile_files = [
+            os.environ.get("ALIBABA_CLOUD_CREDENTIALS_FILE") or os.path.join(home, ".alibabacloud", "credentials.ini"),
+            os.path.join(home, ".aliyun", "config.json"),
+        ]
+        if any(os.path.isfile(path) for path in profile_files):
+            return "profile", params["profile"]
+        self.ansible.fail_json(msg=NO_CREDENTIALS)
+
+    def kms_client(self, concurrency=1):
+        """A KMS client configured from the options, shareable by ``concurrency`` threads."""
+        source, detail = self.credentials_source()
+        try:
+            from alibabacloud_kms20160120.client import Client as KmsClient
+            from alibabacloud_tea_openapi.utils_models import Config
+            from darabonba.policy.retry import RetryOptions
+        except ImportError:
+            self.ansible.fail_json(msg=missing_required_lib("alibabacloud-kms20160120"))
+
+        params = self.params
+        config = Config(
+            region_id=params["region"],
+            connect_timeout=int(params["connect_timeout"] * 1000),
+            read_timeout=int(params["read_timeout"] * 1000),
+            retry_options=RetryOptions({
+                "retryable": params["retries"] > 0,
+                "retryCondition": [{
+                    "maxAttempts": params["retries"] + 1,
+                    "exception": list(RETRYABLE_EXCEPTIONS),
+                    "errorCode": list(RETRYABLE_CODES),
+                    "backoff": dict(BACKOFF),
+                    "maxDelay": BACKOFF["cap"],
+                }],
+            }),
+            # The SDK reads HTTP(S)_PROXY from the environment but not NO_PROXY.
+            no_proxy=os.environ.get("NO_PROXY") or os.environ.get("no_proxy"),
+            ca=params["ca_bundle"],
+            max_idle_conns=max(concurrency, 1),  # one pooled connection per worker thread
+        )
+        if params["endpoint"]:
+            # A scheme in the endpoint overrides the API's default HTTPS (config.protocol does that).
+            config.protocol, config.endpoint = split_endpoint(params["endpoint"])
+        if source == "static":
+            config.access_key_id = params["access_key_id"]
+            config.access_key_secret = params["access_key_secret"]
+            config.security_token = params["security_token"]
+        else:
+            config.credential = self._credential_client(source, detail)
+
+        return _raw_reply_client(KmsClient)(config)
+
+    def _credential_client(self, source, detail):
+        from alibabacloud_credentials.client import Client as CredentialClient
+        from alibabacloud_credentials.provider import (
+            CLIProfileCredentialsProvider,
+            EcsRamRoleCredentialsProvider,
+            ProfileCredentialsProvider,
+        )
+
+        if source == "ecs_ram_role":
+            provider = EcsRamRoleCredentialsProvider(role_name=detail)
+        else:
+            providers = [ProfileCredentialsProvider(profile_name=detail), CLIProfileCredentialsProvider(profile_name=detail)]
+            provider = _FirstWorkingProvider(providers)
+        try:
+            provider.get_credentials()  # fail here, with the reason, rather than on the first API call
+        except Exception as exc:
+            self.ansible.fail_json(msg="Could not load Alibaba Cloud credentials from %s: %s. %s" % (
+                "ECS RAM role %r via instance metadata" % detail if source == "ecs_ram_role" else "the profile files",
+                exc, NO_CREDENTIALS))
+        return CredentialClient(provider=provider)
+
+    def runtime_options(self):
+        from darabonba.runtime import RuntimeOptions
+
+        return RuntimeOptions(ignore_ssl=not self.params["validate_certs"])
+
+    def call(self, client, operation, target, method, request):
+        """Call one API; return the raw reply dict. Every failure leaves as a VendorError.
+
+        Safe to use from several threads with one client: the raw reply is kept per thread.
+        """
+        client.last_reply = None
+        try:
+            getattr(client, method)(request, self.runtime_options())
+        except Exception as exc:
+            if client.last_reply is None:
+                raise self.translate_error(exc, operation, target)
+            # The SDK received a reply but its models could not map it; our parser names the field.
+        return client.last_reply
+
+    def translate_error(self, exc, operation=None, target=None):
+        return translate_error(exc, operation, target, self.params)
+
+
+def _raw_reply_client(client_class):
+    """Subclass an SDK client so that it keeps each thread's last decoded reply.
+
+    The SDK's response models assume well-formed replies; keeping the decoded dict lets the caller
+    validate it and name the exact field that is wrong.
+    """
+
+    class RawReplyClient(client_class):
+        _local = threading.local()
+
+        @property
+        def last_reply(self):
+            return getattr(self._local, "reply", None)
+
+        @last_reply.setter
+        def last_reply(self, value):
+            self._local.reply = value
+
+        def call_api(self, *args, **kwargs):
+            self.last_reply = super().call_api(*args, **kwargs)
+            return self.last_reply
+
+    return RawReplyClient
+
+
+class _FirstWorkingProvider:
+    """The SDK's own profile providers tried in order (~/.alibabacloud, then the aliyun CLI's file)."""
+
+    def __init__(self, providers):
+        self._providers = providers
+        self._chosen = None
+
+    def get_provider_name(self):
+        return "profile"
+
+    def get_credentials(self):
+        if self._chosen is not None:
+            return self._chosen.get_credentials()
+        errors = []
+        for provider in self._providers:
+            try:
+                credentials = provider.get_credentials()
+            except Exception as exc:
+                errors.append(str(exc))
+                continue
+            self._chosen = provider
+            return credentials
+        raise ValueError("; ".join(errors))
+
+
+_RAW_JSON_VALUE = re.compile(r'Value: "(.*)"\.?$', re.DOTALL)
+
+
+def translate_error(exc, operation, target, params):
+    """Turn anything the Alibaba SDK raises into a VendorError a person can act on."""
+    where = "%s%s in %s" % (operation or "the call", " for %s" % target if target else "", params.get("region"))
+    endpoint = params.get("endpoint") or "the %s regional endpoint" % params.get("region")
+    code = getattr(exc, "code", None)
+    if getattr(exc, "name", None) in ("ClientException", "ServerException", "ThrottlingException") and code:
+        status = getattr(exc, "status_code", None)
+        data = getattr(exc, "data", None) or {}
+        message = data.get("Message") or data.get("message") or getattr(exc, "message", None)
+        retryable = code in RETRYABLE_CODES or exc.name != "ClientException"
+        hint = HINTS.get(code)
+        if hint is None:
+            hint = THROTTLED_HINT if code.startswith("Throttling") else SERVER_HINT if retryable else None
+        request_id = getattr(exc, "request_id", None)
+        return VendorError(
+            "%s failed" % where, code=code, message=message, status=status,
+            request_id=None if request_id in (None, "None") else request_id,
+            hint=hint, attempts=params["retries"] + 1 if retryable else 1, retryable=retryable,
+        )
+    inner = getattr(exc, "inner_exception", None) or exc
+    text = str(inner)
+    raw = _RAW_JSON_VALUE.search(text)
+    if raw is not None:
+        return VendorError(
+            "%s failed: the reply from %s is not JSON (raw body: %r). It did not come from the API: check "
+            "endpoint, and any proxy or firewall in between" % (where, endpoint, raw.group(1)[:200]),
+            code="MalformedReply",
+        )
+    return VendorError("%s failed: %s" % (where, connection_problem(text, endpoint)), code=type(inner).__name__)
+
+
+def connection_problem(text, endpoint):
+    """Name what went wrong on the wire, with the fix that usually applies."""
+    lowered = text.lower()
+    if "certificate verify failed" in lowered or "ssl" in lowered and "certificate" in lowered:
+        return ("TLS certificate verification failed for %s. Trust the server's CA with ca_bundle, or, for a "
+                "test endpoint only, set validate_certs: false" % endpoint)
+    if "name or service not known" in lowered or "nodename nor servname" in lowered or "failed to resolve" in lowered \
+            or "temporary failure in name resolution" in lowered:
+        return "cannot resolve the host of %s (DNS failure); check endpoint and region" % endpoint
+    if "connection refused" in lowered:
+        return "connection to %s refused; check endpoint and that the service is reachable" % endpoint
+    if "timed out" in lowered or "timeout" in lowered:
+        return "no answer from %s within the timeout; check network reachability, or raise connect_timeout / read_timeout" % endpoint
+    return "%s (endpoint %s)" % (text, endpoint)

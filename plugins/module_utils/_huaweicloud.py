@@ -1,0 +1,233 @@
+# Copyright: headroom.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Huawei Cloud plumbing: shared options, credentials, the TaurusDB client factory, error translation.
+
+Private to headroom.cloud: not a public API, may change without notice. The SDK is imported
+lazily, inside the factory, so that bad options fail before paying for the import.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import re
+
+from ansible.module_utils.api import generate_jittered_backoff, retry_with_delays_and_condition
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+from ansible_collections.headroom.cloud.plugins.module_utils._alicloud import connection_problem
+from ansible_collections.headroom.cloud.plugins.module_utils._common import HeadroomModule, VendorError, split_endpoint
+
+HUAWEICLOUD_ARGUMENT_SPEC = dict(
+    access_key=dict(type="str", fallback=(env_fallback, ["HUAWEICLOUD_SDK_AK", "HW_ACCESS_KEY"])),
+    endpoint=dict(type="str"),
+    iam_endpoint=dict(type="str", fallback=(env_fallback, ["HUAWEICLOUD_SDK_IAM_ENDPOINT"])),
+    metadata_credentials=dict(type="bool", default=False),
+    project_id=dict(type="str", fallback=(env_fallback, ["HUAWEICLOUD_SDK_PROJECT_ID", "HW_PROJECT_ID"])),
+    region=dict(type="str", required=True, fallback=(env_fallback, ["HUAWEICLOUD_SDK_REGION", "HW_REGION_NAME"])),
+    secret_key=dict(type="str", no_log=True, fallback=(env_fallback, ["HUAWEICLOUD_SDK_SK", "HW_SECRET_KEY"])),
+    security_token=dict(
+        type="str", no_log=True, fallback=(env_fallback, ["HUAWEICLOUD_SDK_SECURITY_TOKEN", "HW_SECURITY_TOKEN"])
+    ),
+)
+
+NO_CREDENTIALS = (
+    "No Huawei Cloud credentials found. Set access_key and secret_key (environment HUAWEICLOUD_SDK_AK and "
+    "HUAWEICLOUD_SDK_SK, or HW_ACCESS_KEY and HW_SECRET_KEY), plus security_token (HUAWEICLOUD_SDK_SECURITY_TOKEN) "
+    "for temporary credentials; or write them to the [basic] section of ~/.huaweicloud/credentials "
+    "(HUAWEICLOUD_SDK_CREDENTIALS_FILE); or opt in to ECS metadata credentials with metadata_credentials: true."
+)
+PROJECT_ID = re.compile(r"^[A-Za-z0-9]{32}$")
+RETRYABLE_CODES = ("APIGW.0308",)
+BACKOFF_BASE_MS, BACKOFF_CAP_MS = 200, 5000
+
+HINTS = {
+    "APIGW.0301": "The access_key / secret_key pair (or the security_token) was refused: check HUAWEICLOUD_SDK_AK "
+    "and HUAWEICLOUD_SDK_SK, and that temporary credentials have not expired.",
+    "APIGW.0101": "The endpoint does not serve this API; check endpoint and region.",
+    "APIGW.0308": "The API is throttled for this account; raise retries or lower forks.",
+    "DBS.280013": "The project does not belong to these credentials; check project_id and region.",
+    "DBS.280238": "project_id must be the 32-character project id of the region.",
+}
+SERVER_HINT = "The service failed on its side; run the task again later or raise retries."
+# How the SDK reports a failed IAM project lookup: code and request id exist only in this text.
+_IAM_FAILURE = re.compile(
+    r"status_code:(?P<status>\d+),request_id:(?P<request_id>[^,]*),error_code:(?P<code>[^,]*),"
+    r"error_msg:(?P<message>.*?),encoded_authorization_message"
+)
+
+
+class HuaweicloudModule(HeadroomModule):
+    """Base for Huawei Cloud modules: shared options, a client factory and error translation."""
+
+    vendor_argument_spec = HUAWEICLOUD_ARGUMENT_SPEC
+    module_kwargs = dict(required_together=[("access_key", "secret_key")])
+    endpoint_options = ("endpoint", "iam_endpoint")
+    example_region = "cn-north-4"
+
+    def check_options(self):
+        problems = super().check_options()
+        project_id = self.params["project_id"]
+        if project_id is not None and not PROJECT_ID.match(project_id):
+            problems.append("project_id %r is not a project id: 32 letters or digits" % project_id)
+        return problems
+
+    def credentials(self):
+        """The SDK credentials object; the metadata service is used only when asked for."""
+        from huaweicloudsdkcore.auth.credentials import BasicCredentials
+        from huaweicloudsdkcore.auth.provider import ProfileCredentialProvider
+
+        params = self.params
+        if params["access_key"]:
+            credentials = BasicCredentials(params["access_key"], params["secret_key"])
+            credentials.with_security_token(params["security_token"])
+        elif params["security_token"]:
+            self.ansible.fail_json(msg="security_token was given without access_key and secret_key: temporary "
+                                   "credentials are the three together.")
+        elif params["metadata_credentials"]:
+            credentials = BasicCredentials()  # no keys: the SDK reads temporary ones from ECS metadata
+        else:
+            try:
+                credentials = ProfileCredentialProvider.get_basic().get_credentials()
+            except Exception as exc:
+                self.ansible.fail_json(msg="%s (profile file: %s)" % (NO_CREDENTIALS, exc))
+        if params["project_id"]:
+            credentials.with_project_id(params["project_id"])
+        if params["iam_endpoint"]:
+            # Without a scheme the SDK's IAM lookup builds a URL with no host.
+            credentials.with_iam_endpoint("%s://%s" % split_endpoint(params["iam_endpoint"]))
+        return credentials
+
+    def has_credentials_source(self):
+        params = self.params
+        if params["access_key"] or params["metadata_credentials"] or params["security_token"]:
+            return True
+        path = os.environ.get("HUAWEICLOUD_SDK_CREDENTIALS_FILE") or os.path.join(
+            os.path.expanduser("~"), ".huaweicloud", "credentials")
+        return os.path.isfile(path)
+
+    def gaussdb_client(self, keep_response):
+        """A GaussDB (TaurusDB) client; ``keep_response(response)`` sees every raw HTTP reply.
+
+        Building it resolves the project id through IAM when project_id is not set; that lookup
+        runs inside the SDK's build() without retries, so it is retried here with backoff.
+        """
+        if not self.has_credentials_source():
+            self.ansible.fail_json(msg=NO_CREDENTIALS)
+        try:
+            from huaweicloudsdkcore.http.http_config import HttpConfig
+            from huaweicloudsdkcore.http.http_handler import HttpHandler
+            from huaweicloudsdkcore.region.region import Region
+            from huaweicloudsdkgaussdb.v3.gaussdb_client import GaussDBClient
+            from huaweicloudsdkgaussdb.v3.region.gaussdb_region import GaussDBRegion
+        except ImportError:
+            self.ansible.fail_json(msg=missing_required_lib("huaweicloudsdkgaussdb"))
+
+        params = self.params
+        if params["endpoint"]:
+            region = Region(id=params["region"], endpoint="%s://%s" % split_endpoint(params["endpoint"]))
+        else:
+            try:
+                region = GaussDBRegion.value_of(params["region"])
+            except KeyError:
+                self.ansible.fail_json(msg="The SDK knows no TaurusDB endpoint for region %r: set endpoint, for "
+                                       "example gaussdb-mysql.%s.myhuaweicloud.com. Known regions: %s." % (
+                                           params["region"], params["region"],
+                                           ", ".join(sorted(GaussDBRegion.static_fields))))
+        config = HttpConfig.get_default_config()
+        config.timeout = (params["connect_timeout"], params["read_timeout"])
+        config.ignore_ssl_verification = not params["validate_certs"]
+        config.ssl_ca_cert = params["ca_bundle"]
+        handler = HttpHandler().add_response_handler(lambda **kwargs: keep_response(kwargs["response"]))
+        # The SDK logs failures at ERROR level to stderr; this module reports them itself.
+        logging.getLogger("HuaweiCloud-SDK-GaussDBClient").addHandler(logging.NullHandler())
+
+        def build():
+            return GaussDBClient.new_builder().with_http_config(config).with_credentials(self.credentials()) \
+                .with_region(region).with_http_handler(handler).build()
+
+        if params["retries"] and not params["project_id"]:
+            build = retry_with_delays_and_condition(
+                generate_jittered_backoff(params["retries"], delay_base=1, delay_threshold=5),
+                should_retry_error=lambda exc: self.translate_error(exc).retryable,
+            )(build)
+        try:
+            return build()
+        except Exception as exc:
+            error = self.translate_error(exc, "IAM project lookup", "region %s" % params["region"])
+            if error.retryable and not params["project_id"]:
+                error.attempts = params["retries"] + 1
+            raise error
+
+    def call(self, invoker, replies, operation, target):
+        """Invoke one API with the SDK's retry; return its last raw HTTP reply.
+
+        ``replies`` is the list the client's ``keep_response`` fills. Failures leave as VendorError;
+        a reply the SDK's models cannot map (it raises a bare ValueError) is returned for our parser.
+        """
+        from huaweicloudsdkcore.exceptions.exceptions import ServerResponseException, ServiceResponseException
+        from huaweicloudsdkcore.retry.backoff_strategy import BackoffStrategy
+
+        class CappedFullJitter(BackoffStrategy):
+            def calculate_retry_delay_millis(self, retries):
+                return random.randint(0, min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** retries))
+
+        retries = self.params["retries"]
+        finished = []  # one entry per finished attempt that the SDK asked about
+
+        def should_retry(response, exception):
+            finished.append(exception)
+            return isinstance(exception, ServerResponseException) or (
+                isinstance(exception, ServiceResponseException)
+                and (exception.status_code == 429 or exception.error_code in RETRYABLE_CODES))
+
+        if retries:
+            invoker.with_retry(should_retry, retries, CappedFullJitter())
+        del replies[:]
+        try:
+            invoker.invoke()
+        except ValueError:
+            if not replies:
+                raise
+        except Exception as exc:
+            error = self.translate_error(exc, operation, target)
+            # The SDK stops asking once the retries are spent: that last attempt was not counted.
+            error.attempts = min(len(finished) + 1, retries + 1) if error.retryable else max(len(finished), 1)
+            raise error
+        return replies[-1]
+
+    def translate_error(self, exc, operation=None, target=None):
+        return translate_error(exc, operation, target, self.params)
+
+
+def translate_error(exc, operation, target, params):
+    """Turn anything the Huawei SDK raises into a VendorError a person can act on."""
+    where = "%s%s" % (operation or "the call", " for %s" % target if target else "")
+    endpoint = params.get("endpoint") or "the TaurusDB endpoint of %s" % params.get("region")
+    status = getattr(exc, "status_code", None)
+    if status is not None and hasattr(exc, "error_code"):
+        return _vendor_error(where, status, exc.error_code, exc.error_msg, exc.request_id)
+    text = getattr(exc, "error_msg", None) or str(exc)
+    iam = _IAM_FAILURE.search(text)
+    if iam is not None:
+        return _vendor_error("IAM project lookup for region %s" % params.get("region"), int(iam.group("status")),
+                             iam.group("code"), iam.group("message"), iam.group("request_id"),
+                             extra_hint="Or set project_id to skip the lookup.")
+    if "Failed to get project id" in text or "Multiple project ids" in text:
+        return VendorError("IAM project lookup for region %s failed: %s" % (params.get("region"), text),
+                           code="IAM.ProjectLookup",
+                           hint="Set project_id, or check that the project of this region exists for these credentials.")
+    iam_endpoint = params.get("iam_endpoint") or "the IAM endpoint"
+    target_endpoint = iam_endpoint if operation == "IAM project lookup" else endpoint
+    return VendorError("%s failed: %s" % (where, connection_problem(text, target_endpoint)),
+                       code=type(exc).__name__)
+
+
+def _vendor_error(where, status, code, message, request_id, extra_hint=None):
+    retryable = status == 429 or status >= 500 or code in RETRYABLE_CODES
+    hint = HINTS.get(code) or (SERVER_HINT if retryable else None)
+    if extra_hint:
+        hint = "%s %s" % (hint or "", extra_hint)
+    return VendorError("%s failed" % where, code=code, message=message, status=status,
+                       request_id=request_id or None, hint=hint, retryable=retryable)
