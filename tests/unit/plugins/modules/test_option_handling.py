@@ -1,0 +1,133 @@
+# Copyright: headroom.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Option handling of both modules: validation, environment fallbacks and the credential rules.
+
+Everything here fails or decides before any network call; nothing is sent anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.headroom.cloud.plugins.modules import kms_quota_info, taurusdb_quota_info
+
+VENDOR_ENV = [
+    "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
+    "ALIBABA_CLOUD_REGION_ID", "ALIBABA_CLOUD_ECS_METADATA", "ALIBABA_CLOUD_PROFILE", "ALIBABA_CLOUD_CREDENTIALS_FILE",
+    "ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALICLOUD_SECURITY_TOKEN", "ALICLOUD_REGION",
+    "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN", "HUAWEICLOUD_SDK_REGION",
+    "HUAWEICLOUD_SDK_PROJECT_ID", "HUAWEICLOUD_SDK_IAM_ENDPOINT", "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+    "HW_ACCESS_KEY", "HW_SECRET_KEY", "HW_SECURITY_TOKEN", "HW_REGION_NAME", "HW_PROJECT_ID",
+]
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    for name in VENDOR_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no profile files unless a test writes one
+
+
+def run_module(module, args, capsys):
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            module.main()
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        ({"region": "Hangzhou"}, "region 'Hangzhou' is not a region id such as cn-hangzhou"),
+        ({"region": "cn-hangzhou", "kms_instance_id": "i-123"}, "kms_instance_id 'i-123' is not a KMS instance id"),
+        ({"region": "cn-hangzhou", "connect_timeout": -1}, "connect_timeout must be a number of seconds greater than 0"),
+        ({"region": "cn-hangzhou", "read_timeout": 0}, "read_timeout must be a number of seconds greater than 0"),
+        ({"region": "cn-hangzhou", "retries": -1}, "retries must be between 0 and 10, got -1"),
+        ({"region": "cn-hangzhou", "endpoint": "https://kms.example.com/v1"}, "must not carry a path"),
+    ],
+)
+def test_kms_bad_options_are_named(args, expected, capsys):
+    result = run_module(kms_quota_info, args, capsys)
+    assert result["failed"] is True
+    assert expected in result["msg"]
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        ({"region": "cn_north_4"}, "region 'cn_north_4' is not a region id such as cn-north-4"),
+        ({"region": "cn-north-4", "project_id": "054e292c9880d4992f02c0196d3ea46"}, "is not a project id: 32 letters"),
+        ({"region": "cn-north-4", "project_id": "054e292c9880d4992f02c0196d3ea46-"}, "is not a project id: 32 letters"),
+        ({"region": "cn-north-4", "iam_endpoint": "iam://x"}, "iam_endpoint 'iam://x' is not host[:port]"),
+        ({"region": "cn-north-4", "retries": 11}, "retries must be between 0 and 10, got 11"),
+    ],
+)
+def test_taurusdb_bad_options_are_named(args, expected, capsys):
+    result = run_module(taurusdb_quota_info, args, capsys)
+    assert result["failed"] is True
+    assert expected in result["msg"]
+
+
+@pytest.mark.parametrize(
+    "module, args, expected",
+    [
+        (kms_quota_info, {"region": "cn-hangzhou", "resource_types": ["keys"]}, "value of resource_types must be one"),
+        (taurusdb_quota_info, {"region": "cn-north-4", "language": "fr-fr"}, "value of language must be one of"),
+        (kms_quota_info, {}, "missing required arguments: region"),
+        (kms_quota_info, {"region": "cn-hangzhou", "access_key_id": "LTAIx"}, "parameters are required together"),
+        (taurusdb_quota_info, {"region": "cn-north-4", "secret_key": "x"}, "parameters are required together"),
+    ],
+)
+def test_argument_spec_refusals(module, args, expected, capsys):
+    result = run_module(module, args, capsys)
+    assert expected in result["msg"]
+
+
+def test_kms_without_any_credentials_fails_at_once_naming_what_to_set(capsys):
+    result = run_module(kms_quota_info, {"region": "cn-hangzhou"}, capsys)
+    for name in ("access_key_id", "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                 "security_token", "~/.alibabacloud/credentials.ini", "ecs_ram_role", "ALIBABA_CLOUD_ECS_METADATA"):
+        assert name in result["msg"]
+
+
+def test_taurusdb_without_any_credentials_fails_at_once_naming_what_to_set(capsys):
+    result = run_module(taurusdb_quota_info, {"region": "cn-north-4"}, capsys)
+    for name in ("access_key", "HUAWEICLOUD_SDK_AK", "HW_ACCESS_KEY", "HUAWEICLOUD_SDK_SK", "~/.huaweicloud/credentials",
+                 "metadata_credentials"):
+        assert name in result["msg"]
+
+
+def test_a_token_without_keys_is_refused(capsys, monkeypatch):
+    monkeypatch.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "sts-token-7f3a9c")
+    with patch_module_args({"region": "cn-hangzhou"}):
+        with pytest.raises(SystemExit):
+            kms_quota_info.main()
+    output = capsys.readouterr().out
+    assert "security_token was given without access_key_id and access_key_secret" in json.loads(output)["msg"]
+    assert "sts-token-7f3a9c" not in output
+
+
+def test_region_comes_from_the_first_vendor_variable(capsys, monkeypatch):
+    # A region from the environment passes `required`; the vendor's own name wins over the legacy one.
+    monkeypatch.setenv("ALIBABA_CLOUD_REGION_ID", "Bad_Region")
+    monkeypatch.setenv("ALICLOUD_REGION", "cn-beijing")
+    result = run_module(kms_quota_info, {}, capsys)
+    assert "region 'Bad_Region'" in result["msg"]
+
+
+def test_legacy_region_variable_is_used_when_alone(capsys, monkeypatch):
+    monkeypatch.setenv("HW_REGION_NAME", "Bad_Region")
+    result = run_module(taurusdb_quota_info, {}, capsys)
+    assert "region 'Bad_Region'" in result["msg"]
+
+
+def test_keys_from_legacy_environment_count_as_credentials(capsys, monkeypatch):
+    # With only one half of the pair in the environment, required_together names both options.
+    monkeypatch.setenv("ALICLOUD_ACCESS_KEY", "LTAIlegacy")
+    result = run_module(kms_quota_info, {"region": "cn-hangzhou"}, capsys)
+    assert "access_key_id" in result["msg"] and "access_key_secret" in result["msg"]
+    assert "parameters are required together" in result["msg"]
