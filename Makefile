@@ -18,7 +18,7 @@ export ANSIBLE_NOCOLOR := 1
 
 demo: $(VENV)/.installed $(LINK)
 	$(BIN)/python tests/emulator/with_emulator.py --scenario tests/emulator/scenarios/demo.json -- \
-		ansible-playbook -i localhost, examples/demo.yml
+		ansible-playbook -i localhost, examples/demo.yml examples/gate_demo.yml
 
 test: $(VENV)/.installed $(LINK)
 	tests/tools/run-tests.sh

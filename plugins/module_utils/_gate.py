@@ -147,5 +147,10 @@ def report(requirements, results, low_percent=20, on_unknown="fail"):
             used=record.get("used"),
         ))
     blocking = ("insufficient", "unknown") if on_unknown == "fail" else ("insufficient",)
-    passed = not any(check["status"] in blocking for check in checks)
-    return dict(passed=passed, checks=checks, failures=[c["message"] for c in checks if c["status"] in blocking])
+    failures = [c["message"] for c in checks if c["status"] in blocking]
+    if failures:
+        summary = "Quota gate failed: %d of %d requirements cannot be met:\n- %s" % (
+            len(failures), len(checks), "\n- ".join(failures))
+    else:
+        summary = "Quota gate passed: all %d requirements fit." % len(checks)
+    return dict(checks=checks, failures=failures, passed=not failures, summary=summary)
