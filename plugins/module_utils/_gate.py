@@ -17,6 +17,22 @@ class GateInputError(ValueError):
     """Requirements that the role's argument spec cannot check by itself (ranges, cross-field rules)."""
 
 
+def normalise(requirements):
+    """Apply the argument spec's defaults and types to the raw role variable.
+
+    Role argument validation checks the requirements but hands the role the variable as written,
+    so ``need`` may be missing (default 1) or a numeric string.
+    """
+    normalised = []
+    for req in requirements:
+        req = dict(req)
+        req["need"] = int(req["need"]) if req.get("need") is not None else 1
+        if req.get("max_usage_percent") is not None:
+            req["max_usage_percent"] = float(req["max_usage_percent"])
+        normalised.append(req)
+    return normalised
+
+
 def target_key(requirement):
     return "%s|%s|%s" % (requirement["service"], requirement.get("region") or "", requirement.get(
         TARGET_FIELD[requirement["service"]]) or "")
@@ -47,6 +63,7 @@ def plan(requirements):
 
     However many requirements point at one target, it is read once.
     """
+    requirements = normalise(requirements)
     problems = check_requirements(requirements)
     if problems:
         raise GateInputError("Invalid quota_gate_requirements: " + "; ".join(problems) + ".")
@@ -92,8 +109,11 @@ def _pick_record(req, result):
 
 def judge(req, result, low_percent):
     """(status, detail) for one requirement and the module result of its target."""
-    if result is None or result.get("failed"):
+    if result is None or result.get("failed") or "quotas" not in result:
+        # A failed read, an unfinished one, or anything that is not a module's quota result.
         reason = (result or {}).get("msg") or "the quota was not read"
+        if result is not None and result.get("finished") is False:
+            reason = "the read did not finish in time (quota_gate_timeout)"
         return "unknown", None, "quota could not be read: %s" % reason
     record, reason = _pick_record(req, result)
     if record is None:
@@ -126,7 +146,7 @@ def report(requirements, results, low_percent=20, on_unknown="fail"):
     ``results`` maps a target key (see plan) to the module result of that target.
     """
     checks = []
-    for index, req in enumerate(requirements):
+    for index, req in enumerate(normalise(requirements)):
         result = results.get(target_key(req))
         status, record, detail = judge(req, result, low_percent)
         name = req.get("name") or "requirement %d" % (index + 1)
