@@ -17,12 +17,16 @@ def quota_gate_plan(requirements):
 
 
 def quota_gate_report(requirements, reads, low_percent=20, on_unknown="fail"):
-    """``reads``: the registered results of the role's reads; each carries its target's key."""
+    """``reads``: the registered results of the role's reads, each carrying its target's ``key``
+    (directly, or in the loop ``item`` of a background job)."""
     results = {}
     for read in reads:
-        key = read.get("key") or read.get("item", {}).get("item", {}).get("key") or read.get("item", {}).get("key")
+        key = read.get("key")
+        if key is None:
+            job = read.get("item", {})
+            key = job.get("key") or job.get("item", {}).get("key")
         results[key] = read
-    return report(requirements, results, low_percent=low_percent, on_unknown=on_unknown)
+    return report(requirements, results, low_percent=float(low_percent), on_unknown=on_unknown)
 
 
 class FilterModule:

@@ -60,8 +60,11 @@ def test_plan_reads_each_target_once_and_keeps_only_naming_args():
                     dict(service="taurusdb", resource_type="instance", region="cn-north-4"),
                     dict(service="taurusdb", resource_type="instance", region="cn-north-4", need=3, name="x")]
     targets = plan(requirements)
-    assert [t["args"] for t in targets["kms"]] == [{"kms_instance_id": "kst-abcd1"}, {"kms_instance_id": "kst-other1"}]
-    assert [t["args"] for t in targets["taurusdb"]] == [{"region": "cn-north-4"}]
+    assert [t["args"] for t in targets["background"]["kms"]] == [{"kms_instance_id": "kst-abcd1"},
+                                                                 {"kms_instance_id": "kst-other1"}]
+    assert targets["background"]["taurusdb"] == []  # the last distinct target is read in the foreground
+    assert targets["foreground"]["args"] == {"region": "cn-north-4"}
+    assert targets["foreground"]["service"] == "taurusdb"
 
 
 def test_plan_lists_every_bad_requirement_at_once():
@@ -82,7 +85,7 @@ def test_report_passes_with_unknown_only_when_told_to_warn():
 
 
 def test_need_defaults_to_one_and_strings_are_numbers():
-    key = plan([dict(service="kms", resource_type="key", kms_instance_id="kst-abcd1")])["kms"][0]["key"]
+    key = plan([dict(service="kms", resource_type="key", kms_instance_id="kst-abcd1")])["foreground"]["key"]
     result = report([dict(service="kms", resource_type="key", kms_instance_id="kst-abcd1", need="2")],
                     {key: kms_result(12, 10)})
     assert result["checks"][0]["need"] == 2 and result["checks"][0]["status"] == "low"
