@@ -128,14 +128,13 @@ class AlicloudModule(HeadroomModule):
                     "maxDelay": BACKOFF["cap"],
                 }],
             }),
-            # The SDK reads HTTP(S)_PROXY from the environment but not NO_PROXY.
-            no_proxy=os.environ.get("NO_PROXY") or os.environ.get("no_proxy"),
             ca=params["ca_bundle"],
             max_idle_conns=max(concurrency, 1),  # one pooled connection per worker thread
         )
         if params["endpoint"]:
             # A scheme in the endpoint overrides the API's default HTTPS (config.protocol does that).
             config.protocol, config.endpoint = split_endpoint(params["endpoint"])
+        _honour_no_proxy(config.endpoint or "kms.%s.aliyuncs.com" % params["region"])
         if source == "static":
             config.access_key_id = params["access_key_id"]
             config.access_key_secret = params["access_key_secret"]
@@ -187,6 +186,19 @@ class AlicloudModule(HeadroomModule):
 
     def translate_error(self, exc, operation=None, target=None):
         return translate_error(exc, operation, target, self.params)
+
+
+def _honour_no_proxy(endpoint):
+    """Honour NO_PROXY, which this SDK does not: it reads HTTP(S)_PROXY from the environment itself.
+
+    Only this module's own process environment changes, and only when the endpoint is exempt.
+    """
+    from urllib.request import proxy_bypass_environment
+
+    host = endpoint.rsplit(":", 1)[0] if endpoint.count(":") == 1 else endpoint
+    if proxy_bypass_environment(host):
+        for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
+            os.environ.pop(name, None)
 
 
 def _raw_reply_client(client_class):
@@ -270,20 +282,27 @@ def translate_error(exc, operation, target, params):
             "endpoint, and any proxy or firewall in between" % (where, endpoint, raw.group(1)[:200]),
             code="MalformedReply",
         )
-    return VendorError("%s failed: %s" % (where, connection_problem(text, endpoint)), code=type(inner).__name__)
+    code, message, hint = connection_problem(text, endpoint)
+    return VendorError("%s failed" % where, code=code, message=message, hint=hint)
 
 
 def connection_problem(text, endpoint):
-    """Name what went wrong on the wire, with the fix that usually applies."""
+    """Name what went wrong on the wire: (code, what happened, the fix that usually applies)."""
     lowered = text.lower()
-    if "certificate verify failed" in lowered or "ssl" in lowered and "certificate" in lowered:
-        return ("TLS certificate verification failed for %s. Trust the server's CA with ca_bundle, or, for a "
-                "test endpoint only, set validate_certs: false" % endpoint)
-    if "name or service not known" in lowered or "nodename nor servname" in lowered or "failed to resolve" in lowered \
-            or "temporary failure in name resolution" in lowered:
-        return "cannot resolve the host of %s (DNS failure); check endpoint and region" % endpoint
+    proxy = any(os.environ.get(name) for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"))
+    if "proxy" in lowered:
+        return ("ProxyError", "the proxy from HTTPS_PROXY / HTTP_PROXY failed on the way to %s" % endpoint,
+                "Check the proxy, or add the endpoint's host to NO_PROXY.")
+    if "certificate verify failed" in lowered or ("ssl" in lowered and "certificate" in lowered):
+        return ("TLSVerificationFailed", "TLS certificate verification failed for %s" % endpoint,
+                "Trust the server's CA with ca_bundle, or, for a test endpoint only, set validate_certs: false.")
+    if any(marker in lowered for marker in ("name or service not known", "nodename nor servname",
+                                            "failed to resolve", "temporary failure in name resolution")):
+        return ("DNSFailure", "cannot resolve the host of %s (DNS failure)" % endpoint, "Check endpoint and region.")
     if "connection refused" in lowered:
-        return "connection to %s refused; check endpoint and that the service is reachable" % endpoint
+        return ("ConnectionRefused", "connection to %s refused%s" % (endpoint, " (through a proxy)" if proxy else ""),
+                "Check endpoint and that the service is reachable from this host.")
     if "timed out" in lowered or "timeout" in lowered:
-        return "no answer from %s within the timeout; check network reachability, or raise connect_timeout / read_timeout" % endpoint
-    return "%s (endpoint %s)" % (text, endpoint)
+        return ("Timeout", "no answer from %s within the timeout" % endpoint,
+                "Check network reachability, or raise connect_timeout / read_timeout.")
+    return ("ConnectionError", "%s (endpoint %s)" % (text, endpoint), None)

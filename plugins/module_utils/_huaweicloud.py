@@ -220,8 +220,8 @@ def translate_error(exc, operation, target, params):
                            hint="Set project_id, or check that the project of this region exists for these credentials.")
     iam_endpoint = params.get("iam_endpoint") or "the IAM endpoint"
     target_endpoint = iam_endpoint if operation == "IAM project lookup" else endpoint
-    return VendorError("%s failed: %s" % (where, connection_problem(text, target_endpoint)),
-                       code=type(exc).__name__)
+    code, message, hint = connection_problem(text, target_endpoint)
+    return VendorError("%s failed" % where, code=code, message=message, hint=hint)
 
 
 def _vendor_error(where, status, code, message, request_id, extra_hint=None):
