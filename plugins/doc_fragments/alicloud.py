@@ -42,8 +42,8 @@ options:
     description:
       - The Alibaba Cloud region id, for example V(cn-hangzhou).
       - The environment variables E(ALIBABA_CLOUD_REGION_ID) or E(ALICLOUD_REGION) are used when unset.
+      - Required, here, in the environment, or in each item of O(targets).
     type: str
-    required: true
   security_token:
     description:
       - The STS security token that goes with a temporary O(access_key_id) and O(access_key_secret).

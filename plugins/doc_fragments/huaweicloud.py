@@ -42,8 +42,8 @@ options:
     description:
       - The Huawei Cloud region id, for example V(cn-north-4).
       - The environment variables E(HUAWEICLOUD_SDK_REGION) or E(HW_REGION_NAME) are used when unset.
+      - Required, here, in the environment, or in each item of O(targets).
     type: str
-    required: true
   secret_key:
     description:
       - Huawei Cloud secret key (SK).

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.headroom.cloud.plugins.module_utils._gate import GateInputError, plan, report
+from ansible_collections.headroom.cloud.plugins.module_utils._gate import GateInputError, plan, report, results_by_target
 
 
 def quota_gate_plan(requirements):
@@ -16,16 +16,13 @@ def quota_gate_plan(requirements):
         raise AnsibleFilterError(str(exc))
 
 
-def quota_gate_report(requirements, reads, low_percent=20, on_unknown="fail"):
-    """``reads``: the registered results of the role's reads, each carrying its target's ``key``
-    (directly, or in the loop ``item`` of a background job)."""
-    results = {}
-    for read in reads:
-        key = read.get("key")
-        if key is None:
-            job = read.get("item", {})
-            key = job.get("key") or job.get("item", {}).get("key")
-        results[key] = read
+def quota_gate_report(requirements, plan, kms=None, taurusdb=None, low_percent=20, on_unknown="fail"):
+    """Judge ``requirements`` against the registered results of the role's reads.
+
+    ``plan`` is what quota_gate_plan returned; ``kms`` and ``taurusdb`` are the results of each
+    service's read (a module result, or an async_status result).
+    """
+    results = results_by_target(plan, {"kms": kms, "taurusdb": taurusdb})
     return report(requirements, results, low_percent=float(low_percent), on_unknown=on_unknown)
 
 

@@ -28,7 +28,7 @@ ALICLOUD_ARGUMENT_SPEC = dict(
     ecs_ram_role=dict(type="str", fallback=(env_fallback, ["ALIBABA_CLOUD_ECS_METADATA"])),
     endpoint=dict(type="str"),
     profile=dict(type="str", fallback=(env_fallback, ["ALIBABA_CLOUD_PROFILE"])),
-    region=dict(type="str", required=True, fallback=(env_fallback, ["ALIBABA_CLOUD_REGION_ID", "ALICLOUD_REGION"])),
+    region=dict(type="str", fallback=(env_fallback, ["ALIBABA_CLOUD_REGION_ID", "ALICLOUD_REGION"])),
     security_token=dict(
         type="str", no_log=True, fallback=(env_fallback, ["ALIBABA_CLOUD_SECURITY_TOKEN", "ALICLOUD_SECURITY_TOKEN"])
     ),
@@ -79,14 +79,14 @@ class AlicloudModule(HeadroomModule):
     vendor_argument_spec = ALICLOUD_ARGUMENT_SPEC
     module_kwargs = dict(required_together=[("access_key_id", "access_key_secret")])
     example_region = "cn-hangzhou"
+    region_env = "ALIBABA_CLOUD_REGION_ID"
 
-    def credentials_source(self):
+    def credentials_source(self, params):
         """Decide where credentials come from, without touching the network.
 
         Returns ``("static", None)``, ``("ecs_ram_role", role)`` or ``("profile", name)``; fails
         at once when there is nothing to use. The metadata service is used only when asked for.
         """
-        params = self.params
         if params["access_key_id"]:
             return "static", None
         if params["security_token"]:
@@ -103,9 +103,9 @@ class AlicloudModule(HeadroomModule):
             return "profile", params["profile"]
         self.ansible.fail_json(msg=NO_CREDENTIALS)
 
-    def kms_client(self, concurrency=1):
-        """A KMS client configured from the options, shareable by ``concurrency`` threads."""
-        source, detail = self.credentials_source()
+    def kms_client(self, params, concurrency=1):
+        """A KMS client configured from ``params``, shareable by ``concurrency`` threads."""
+        source, detail = self.credentials_source(params)
         try:
             from alibabacloud_kms20160120.client import Client as KmsClient
             from alibabacloud_tea_openapi.utils_models import Config
@@ -113,7 +113,6 @@ class AlicloudModule(HeadroomModule):
         except ImportError:
             self.ansible.fail_json(msg=missing_required_lib("alibabacloud-kms20160120"))
 
-        params = self.params
         config = Config(
             region_id=params["region"],
             connect_timeout=int(params["connect_timeout"] * 1000),
@@ -165,27 +164,24 @@ class AlicloudModule(HeadroomModule):
                 exc, NO_CREDENTIALS))
         return CredentialClient(provider=provider)
 
-    def runtime_options(self):
-        from darabonba.runtime import RuntimeOptions
-
-        return RuntimeOptions(ignore_ssl=not self.params["validate_certs"])
-
-    def call(self, client, operation, target, method, request):
+    def call(self, client, params, operation, target, method, request):
         """Call one API; return the raw reply dict. Every failure leaves as a VendorError.
 
         Safe to use from several threads with one client: the raw reply is kept per thread.
         """
+        from darabonba.runtime import RuntimeOptions
+
         client.last_reply = None
         try:
-            getattr(client, method)(request, self.runtime_options())
+            getattr(client, method)(request, RuntimeOptions(ignore_ssl=not params["validate_certs"]))
         except Exception as exc:
             if client.last_reply is None:
-                raise self.translate_error(exc, operation, target)
+                raise self.translate_error(exc, operation, target, params)
             # The SDK received a reply but its models could not map it; our parser names the field.
         return client.last_reply
 
-    def translate_error(self, exc, operation=None, target=None):
-        return translate_error(exc, operation, target, self.params)
+    def translate_error(self, exc, operation=None, target=None, params=None):
+        return translate_error(exc, operation, target, params or self.params)
 
 
 def _honour_no_proxy(endpoint):

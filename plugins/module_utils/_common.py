@@ -8,6 +8,7 @@ Private to headroom.cloud: not a public API, may change without notice.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
@@ -98,75 +99,110 @@ class HeadroomModule:
     """Thin wrapper around AnsibleModule, in the shape of amazon.aws' AnsibleAWSModule.
 
     Subclasses set ``argument_spec`` (their own options), ``vendor_argument_spec`` (the shared
-    options of their cloud) and implement ``run()``, which returns the result dict. ``__call__``
-    is the one place where failures become ``fail_json``: module bodies hold no try/except.
+    options of their cloud), ``target_id`` (the option that names one target) and implement
+    ``read(params)``, which reads one target and returns its result dict. ``__call__`` is the one
+    place where failures become ``fail_json``: module bodies hold no try/except.
+
+    With the ``targets`` option, one call reads several targets concurrently (one SDK import, one
+    process); each item overrides ``region``, ``endpoint`` and ``target_id`` for its target.
     """
 
     argument_spec = {}
     vendor_argument_spec = {}
     module_kwargs = {}
+    target_id = None
+    endpoint_options = ("endpoint",)
+    example_region = "cn-hangzhou"
+    region_env = "the vendor's region variable"
+    service_name = "the service"
+    max_workers = 16
 
     def __init__(self):
         spec = dict(CONNECTION_ARGUMENT_SPEC)
         spec.update(self.vendor_argument_spec)
         spec.update(self.argument_spec)
-        self.ansible = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
+        spec["targets"] = dict(type="list", elements="dict", options=dict(
+            endpoint=dict(type="str"), region=dict(type="str"), **{self.target_id: dict(type="str")}))
+        self.ansible = AnsibleModule(argument_spec=spec, supports_check_mode=True,
+                                     mutually_exclusive=[("targets", self.target_id)], **self.module_kwargs)
         self.params = self.ansible.params
 
     def __call__(self):
         problems = self.check_options()
         if problems:
             self.ansible.fail_json(msg="Invalid options: " + "; ".join(problems) + ".", invalid_options=problems)
+        if self.params["targets"] is None:
+            outcome = self.read_captured(self.params)
+            if outcome.get("failed"):
+                self.ansible.fail_json(**outcome)
+            self.ansible.exit_json(changed=False, **outcome)
+        targets = self.target_params()
+        with ThreadPoolExecutor(max_workers=max(1, min(self.max_workers, len(targets)))) as pool:
+            results = list(pool.map(self.read_captured, targets))
+        failures = [r["msg"] for r in results if r.get("failed")]
+        if failures:
+            self.ansible.fail_json(msg="%d of %d targets could not be read: %s" % (
+                len(failures), len(results), " | ".join(failures)), results=results)
+        self.ansible.exit_json(changed=False, results=results)
+
+    def read_captured(self, params):
+        """Read one target; a failure comes back as ``failed``, ``msg`` and ``error`` instead of a result."""
         try:
-            result = self.run()
+            return self.read(params)
         except VendorError as exc:
-            self.fail_vendor(exc)
+            return dict(failed=True, msg=exc.describe(), error=exc.as_result())
         except MalformedReply as exc:
-            self.ansible.fail_json(
-                msg="%s. The reply was not used: a quota that cannot be read is never reported." % self.malformed_summary(exc),
+            return dict(
+                failed=True,
+                msg="%s returned a %s. The reply was not used: a quota that cannot be read is never reported." % (
+                    self.service_name, exc.describe()),
                 error=dict(code="MalformedReply", field=exc.field, request_id=exc.request_id),
             )
         except Exception as exc:  # the one catch-all: a crash must read as a message, never a traceback
-            self.fail_vendor(self.translate_error(exc))
-        self.ansible.exit_json(changed=False, **result)
+            error = self.translate_error(exc, params=params)
+            return dict(failed=True, msg=error.describe(), error=error.as_result())
 
-    def fail_vendor(self, exc):
-        self.ansible.fail_json(msg=exc.describe(), error=exc.as_result())
-
-    def malformed_summary(self, exc):
-        return "%s returned a %s" % (self.service_name, exc.describe())
+    def target_params(self):
+        """One full parameter set per target: the top-level options with the item's overrides."""
+        if self.params["targets"] is None:
+            return [self.params]
+        return [dict(self.params, **dict((k, v) for k, v in item.items() if v is not None))
+                for item in self.params["targets"]]
 
     # --- option checks that AnsibleModule's types cannot express ------------------------------
     def check_options(self):
         """Return a list of readable problems; empty when the options are usable."""
         params = self.params
         problems = []
-        region = params.get("region")
-        if region is not None and not REGION_PATTERN.match(region):
-            problems.append("region %r is not a region id such as %s" % (region, self.example_region))
         for name in ("connect_timeout", "read_timeout"):
             if params[name] is not None and params[name] <= 0:
                 problems.append("%s must be a number of seconds greater than 0, got %s" % (name, params[name]))
         if not 0 <= params["retries"] <= MAX_RETRIES:
             problems.append("retries must be between 0 and %d, got %d" % (MAX_RETRIES, params["retries"]))
+        if params["targets"] == []:
+            problems.append("targets is empty: name at least one target, or leave targets out")
+        for index, target in enumerate(self.target_params()):
+            prefix = "" if params["targets"] is None else "targets[%d]: " % index
+            problems.extend(prefix + problem for problem in self.check_target(target))
+        return problems
+
+    def check_target(self, params):
+        problems = []
+        region = params.get("region")
+        if region is None:
+            problems.append("region is missing: set region, or the environment variable %s" % self.region_env)
+        elif not REGION_PATTERN.match(region):
+            problems.append("region %r is not a region id such as %s" % (region, self.example_region))
         for name in self.endpoint_options:
             value = params.get(name)
             if value is not None:
                 why = endpoint_problem(value)
                 if why:
                     problems.append("%s %r is not host[:port] or http(s)://host[:port]: %s" % (name, value, why))
-        problems.extend(self.check_module_options())
         return problems
 
-    endpoint_options = ("endpoint",)
-    example_region = "cn-hangzhou"
-    service_name = "the service"
-
-    def check_module_options(self):
-        return []
-
-    def run(self):
+    def read(self, params):
         raise NotImplementedError
 
-    def translate_error(self, exc):
+    def translate_error(self, exc, operation=None, target=None, params=None):
         raise NotImplementedError

@@ -59,27 +59,45 @@ def check_requirements(requirements):
 
 
 def plan(requirements):
-    """The distinct targets to read, each with the module arguments that name it.
+    """The distinct targets to read, grouped by service, each with the module arguments that name it.
 
-    However many requirements point at one target, it is read once. The last target is read in
-    the foreground while the others run in the background: a gate over one target then costs
-    no background job at all, and a gate over several saves one launch and one status poll.
+    However many requirements point at one target, it is read once. Each service's targets are read
+    by one module call (its ``targets`` option reads them concurrently, in one process). With both
+    services, the KMS call runs as a background job while the TaurusDB call runs in the foreground.
     """
     requirements = normalise(requirements)
     problems = check_requirements(requirements)
     if problems:
         raise GateInputError("Invalid quota_gate_requirements: " + "; ".join(problems) + ".")
-    targets = []
+    targets = dict((service, []) for service in TARGET_FIELD)
     seen = set()
     for req in requirements:
         key = target_key(req)
         if key not in seen:
             seen.add(key)
             args = dict((name, req[name]) for name in MODULE_ARGS if req.get(name) is not None)
-            targets.append(dict(key=key, service=req["service"], args=args))
-    foreground = targets.pop() if targets else dict(key=None, service=None, args={})
-    background = dict((service, [t for t in targets if t["service"] == service]) for service in TARGET_FIELD)
-    return dict(background=background, foreground=foreground)
+            targets[req["service"]].append(dict(key=key, args=args))
+    services = [service for service in TARGET_FIELD if targets[service]]
+    return dict(targets, foreground=services[-1] if services else None,
+                background=services[0] if len(services) > 1 else None)
+
+
+def results_by_target(the_plan, batches):
+    """Map each target key to its own result, from each service's batch result (in plan order).
+
+    A batch that failed as a whole (bad options, no credentials, a timeout) gives every one of its
+    targets that failure.
+    """
+    results = {}
+    for service in TARGET_FIELD:
+        batch = batches.get(service) or {}
+        per_target = batch.get("results")
+        for index, target in enumerate(the_plan[service]):
+            if isinstance(per_target, list) and index < len(per_target):
+                results[target["key"]] = per_target[index]
+            else:
+                results[target["key"]] = batch
+    return results
 
 
 def _describe_target(req, result):

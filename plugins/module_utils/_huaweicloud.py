@@ -25,7 +25,7 @@ HUAWEICLOUD_ARGUMENT_SPEC = dict(
     iam_endpoint=dict(type="str", fallback=(env_fallback, ["HUAWEICLOUD_SDK_IAM_ENDPOINT"])),
     metadata_credentials=dict(type="bool", default=False),
     project_id=dict(type="str", fallback=(env_fallback, ["HUAWEICLOUD_SDK_PROJECT_ID", "HW_PROJECT_ID"])),
-    region=dict(type="str", required=True, fallback=(env_fallback, ["HUAWEICLOUD_SDK_REGION", "HW_REGION_NAME"])),
+    region=dict(type="str", fallback=(env_fallback, ["HUAWEICLOUD_SDK_REGION", "HW_REGION_NAME"])),
     secret_key=dict(type="str", no_log=True, fallback=(env_fallback, ["HUAWEICLOUD_SDK_SK", "HW_SECRET_KEY"])),
     security_token=dict(
         type="str", no_log=True, fallback=(env_fallback, ["HUAWEICLOUD_SDK_SECURITY_TOKEN", "HW_SECURITY_TOKEN"])
@@ -65,20 +65,21 @@ class HuaweicloudModule(HeadroomModule):
     module_kwargs = dict(required_together=[("access_key", "secret_key")])
     endpoint_options = ("endpoint", "iam_endpoint")
     example_region = "cn-north-4"
+    region_env = "HUAWEICLOUD_SDK_REGION"
+    target_id = "project_id"
 
-    def check_options(self):
-        problems = super().check_options()
-        project_id = self.params["project_id"]
+    def check_target(self, params):
+        problems = super().check_target(params)
+        project_id = params["project_id"]
         if project_id is not None and not PROJECT_ID.match(project_id):
             problems.append("project_id %r is not a project id: 32 letters or digits" % project_id)
         return problems
 
-    def credentials(self):
+    def credentials(self, params):
         """The SDK credentials object; the metadata service is used only when asked for."""
         from huaweicloudsdkcore.auth.credentials import BasicCredentials
         from huaweicloudsdkcore.auth.provider import ProfileCredentialProvider
 
-        params = self.params
         if params["access_key"]:
             credentials = BasicCredentials(params["access_key"], params["secret_key"])
             credentials.with_security_token(params["security_token"])
@@ -99,21 +100,20 @@ class HuaweicloudModule(HeadroomModule):
             credentials.with_iam_endpoint("%s://%s" % split_endpoint(params["iam_endpoint"]))
         return credentials
 
-    def has_credentials_source(self):
-        params = self.params
+    def has_credentials_source(self, params):
         if params["access_key"] or params["metadata_credentials"] or params["security_token"]:
             return True
         path = os.environ.get("HUAWEICLOUD_SDK_CREDENTIALS_FILE") or os.path.join(
             os.path.expanduser("~"), ".huaweicloud", "credentials")
         return os.path.isfile(path)
 
-    def gaussdb_client(self, keep_response):
+    def gaussdb_client(self, params, keep_response):
         """A GaussDB (TaurusDB) client; ``keep_response(response)`` sees every raw HTTP reply.
 
         Building it resolves the project id through IAM when project_id is not set; that lookup
         runs inside the SDK's build() without retries, so it is retried here with backoff.
         """
-        if not self.has_credentials_source():
+        if not self.has_credentials_source(params):
             self.ansible.fail_json(msg=NO_CREDENTIALS)
         try:
             from huaweicloudsdkcore.http.http_config import HttpConfig
@@ -124,7 +124,6 @@ class HuaweicloudModule(HeadroomModule):
         except ImportError:
             self.ansible.fail_json(msg=missing_required_lib("huaweicloudsdkgaussdb"))
 
-        params = self.params
         if params["endpoint"]:
             region = Region(id=params["region"], endpoint="%s://%s" % split_endpoint(params["endpoint"]))
         else:
@@ -144,23 +143,23 @@ class HuaweicloudModule(HeadroomModule):
         logging.getLogger("HuaweiCloud-SDK-GaussDBClient").addHandler(logging.NullHandler())
 
         def build():
-            return GaussDBClient.new_builder().with_http_config(config).with_credentials(self.credentials()) \
+            return GaussDBClient.new_builder().with_http_config(config).with_credentials(self.credentials(params)) \
                 .with_region(region).with_http_handler(handler).build()
 
         if params["retries"] and not params["project_id"]:
             build = retry_with_delays_and_condition(
                 generate_jittered_backoff(params["retries"], delay_base=1, delay_threshold=5),
-                should_retry_error=lambda exc: self.translate_error(exc).retryable,
+                should_retry_error=lambda exc: self.translate_error(exc, params=params).retryable,
             )(build)
         try:
             return build()
         except Exception as exc:
-            error = self.translate_error(exc, "IAM project lookup", "region %s" % params["region"])
+            error = self.translate_error(exc, "IAM project lookup", "region %s" % params["region"], params)
             if error.retryable and not params["project_id"]:
                 error.attempts = params["retries"] + 1
             raise error
 
-    def call(self, invoker, replies, operation, target):
+    def call(self, invoker, replies, params, operation, target):
         """Invoke one API with the SDK's retry; return its last raw HTTP reply.
 
         ``replies`` is the list the client's ``keep_response`` fills. Failures leave as VendorError;
@@ -173,7 +172,7 @@ class HuaweicloudModule(HeadroomModule):
             def calculate_retry_delay_millis(self, retries):
                 return random.randint(0, min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** retries))
 
-        retries = self.params["retries"]
+        retries = params["retries"]
         finished = []  # one entry per finished attempt that the SDK asked about
 
         def should_retry(response, exception):
@@ -191,14 +190,14 @@ class HuaweicloudModule(HeadroomModule):
             if not replies:
                 raise
         except Exception as exc:
-            error = self.translate_error(exc, operation, target)
+            error = self.translate_error(exc, operation, target, params)
             # The SDK stops asking once the retries are spent: that last attempt was not counted.
             error.attempts = min(len(finished) + 1, retries + 1) if error.retryable else max(len(finished), 1)
             raise error
         return replies[-1]
 
-    def translate_error(self, exc, operation=None, target=None):
-        return translate_error(exc, operation, target, self.params)
+    def translate_error(self, exc, operation=None, target=None, params=None):
+        return translate_error(exc, operation, target, params or self.params)
 
 
 def translate_error(exc, operation, target, params):

@@ -30,6 +30,25 @@ options:
     elements: str
     choices: [key, qps, secret, vpc]
     default: [key, secret, qps, vpc]
+  targets:
+    description:
+      - Read several targets in one call, concurrently, instead of the one that O(region), O(endpoint) and
+        O(kms_instance_id) name. Each item overrides those three options for its target; the other options apply to all.
+      - The result then has RV(results), one entry per target in order, and a target that cannot be read does not
+        stop the others. The call fails if any target failed, and still returns RV(results).
+      - The O(headroom.cloud.quota_gate#role) role uses this to read all of a play's KMS targets in one process.
+    type: list
+    elements: dict
+    suboptions:
+      endpoint:
+        description: The endpoint for this target.
+        type: str
+      kms_instance_id:
+        description: The KMS instance; omitted means every instance of the target's region.
+        type: str
+      region:
+        description: The region of this target.
+        type: str
 extends_documentation_fragment:
   - headroom.cloud.alicloud
   - headroom.cloud.connection
@@ -61,7 +80,7 @@ EXAMPLES = r"""
 RETURN = r"""
 quotas:
   description: One record per KMS instance and resource type, in instance order.
-  returned: success
+  returned: success, without O(targets)
   type: list
   elements: dict
   contains:
@@ -103,21 +122,36 @@ quotas:
       used: 10
 kms_instance_ids:
   description: The KMS instances that were read.
-  returned: success
+  returned: success, without O(targets)
   type: list
   elements: str
   sample: [kst-hzz62f5ba3dnpb6v8xxxx]
 region:
   description: The region that was queried.
-  returned: success
+  returned: success, without O(targets)
   type: str
   sample: cn-hangzhou
 request_ids:
   description: The vendor request ids of every call made, listing pages first.
-  returned: success
+  returned: success, without O(targets)
   type: list
   elements: str
   sample: [f1fdfa9d-bd49-418b-942f-8f3e3ec00a4f]
+results:
+  description:
+    - With O(targets), one entry per target in the order given. A target that was read has RV(region),
+      RV(kms_instance_ids), RV(quotas) and RV(request_ids); one that could not be read has C(failed=true),
+      C(msg) and C(error) (C(code), C(message), C(request_id), C(http_status), C(attempts)).
+  returned: when O(targets) is set
+  type: list
+  elements: dict
+  sample:
+    - kms_instance_ids: [kst-hzz62f5ba3dnpb6v8xxxx]
+      quotas:
+        - {available: 2, kms_instance_id: kst-hzz62f5ba3dnpb6v8xxxx, quota: 12, resource_type: key, unlimited: false,
+           usage_percent: 83.3, used: 10}
+      region: cn-hangzhou
+      request_ids: [f1fdfa9d-bd49-418b-942f-8f3e3ec00a4f]
 """
 
 import re
@@ -139,43 +173,47 @@ class KmsQuotaInfo(AlicloudModule):
         resource_types=dict(type="list", elements="str", choices=RESOURCE_TYPES, default=list(RESOURCE_TYPES)),
     )
     service_name = "KMS"
+    target_id = "kms_instance_id"
 
-    def check_module_options(self):
-        instance = self.params["kms_instance_id"]
+    def check_target(self, params):
+        problems = super().check_target(params)
+        instance = params["kms_instance_id"]
         if instance is not None and not INSTANCE_ID.match(instance):
-            return ["kms_instance_id %r is not a KMS instance id of the form kst-<letters and digits>" % instance]
-        return []
+            problems.append("kms_instance_id %r is not a KMS instance id of the form kst-<letters and digits>" % instance)
+        return problems
 
-    def run(self):
+    def read(self, params):
+        """One target: a named instance, or every instance of the region."""
         request_ids = []
-        instance = self.params["kms_instance_id"]
+        instance = params["kms_instance_id"]
         if instance:
-            client = self.kms_client()
+            client = self.kms_client(params)
             instances = [instance]
         else:
-            client = self.kms_client(concurrency=MAX_WORKERS)
-            instances = self.list_instances(client, request_ids)
+            client = self.kms_client(params, concurrency=MAX_WORKERS)
+            instances = self.list_instances(client, params, request_ids)
         with ThreadPoolExecutor(max_workers=max(1, min(MAX_WORKERS, len(instances)))) as pool:
             # map() keeps instance order and re-raises the first failure in that order.
-            replies = list(pool.map(lambda kms_id: self.read_instance(client, kms_id), instances))
+            replies = list(pool.map(lambda kms_id: self.read_instance(client, params, kms_id), instances))
         quotas = []
         for request_id, records in replies:
             request_ids.append(request_id)
             quotas.extend(records)
-        return dict(kms_instance_ids=instances, quotas=quotas, region=self.params["region"], request_ids=request_ids)
+        return dict(kms_instance_ids=instances, quotas=quotas, region=params["region"], request_ids=request_ids)
 
-    def list_instances(self, client, request_ids):
+    def list_instances(self, client, params, request_ids):
         """Every KMS instance id of the region, following pages until TotalCount is reached."""
         from alibabacloud_kms20160120.models import ListKmsInstancesRequest
 
         instances = []
         for page in range(1, MAX_PAGES + 1):
             request = ListKmsInstancesRequest(page_number=page, page_size=PAGE_SIZE)
-            body, request_id = _body(self.call(client, "ListKmsInstances", None, "list_kms_instances_with_options", request))
+            body, request_id = _body(self.call(client, params, "ListKmsInstances", None, "list_kms_instances_with_options",
+                                               request))
             request_ids.append(request_id)
             total = parse_count("TotalCount", body.get("TotalCount"), request_id)
-            listed = (body.get("KmsInstances") or {}).get("KmsInstance") if isinstance(body.get("KmsInstances"), dict) \
-                else body.get("KmsInstances")
+            container = body.get("KmsInstances", {})
+            listed = container.get("KmsInstance", []) if isinstance(container, dict) else container
             if not isinstance(listed, list):
                 raise MalformedReply("KmsInstances.KmsInstance", body.get("KmsInstances"), "is not a list", request_id)
             for index, item in enumerate(listed):
@@ -189,19 +227,20 @@ class KmsQuotaInfo(AlicloudModule):
                 return instances
         raise MalformedReply("PageNumber", MAX_PAGES, "kept returning new pages; the listing never ended")
 
-    def read_instance(self, client, kms_id):
+    def read_instance(self, client, params, kms_id):
         """One call per instance: ResourceType is left out and the types are filtered here."""
         from alibabacloud_kms20160120.models import GetKmsInstanceQuotaInfosRequest
 
         request = GetKmsInstanceQuotaInfosRequest(kms_instance_id=kms_id)
-        reply = self.call(client, "GetKmsInstanceQuotaInfos", kms_id, "get_kms_instance_quota_infos_with_options", request)
+        reply = self.call(client, params, "GetKmsInstanceQuotaInfos", kms_id, "get_kms_instance_quota_infos_with_options",
+                          request)
         body, request_id = _body(reply)
         answered_for = body.get("KmsInstanceId")
         if answered_for is not None and answered_for != kms_id:
             raise MalformedReply("KmsInstanceId", answered_for, "names another instance than %s" % kms_id, request_id)
         records = records_from_items(
             body.get("KmsInstanceQuotaInfos"), "ResourceType", "ResourceQuota", "UsedQuantity",
-            self.params["resource_types"], request_id, field="KmsInstanceQuotaInfos", kms_instance_id=kms_id,
+            params["resource_types"], request_id, field="KmsInstanceQuotaInfos", kms_instance_id=kms_id,
         )
         return request_id, records
 

@@ -29,6 +29,25 @@ options:
     elements: str
     choices: [instance]
     default: [instance]
+  targets:
+    description:
+      - Read several targets in one call, concurrently, instead of the one that O(region), O(endpoint) and
+        O(project_id) name. Each item overrides those three options for its target; the other options apply to all.
+      - The result then has RV(results), one entry per target in order, and a target that cannot be read does not
+        stop the others. The call fails if any target failed, and still returns RV(results).
+      - The O(headroom.cloud.quota_gate#role) role uses this to read all of a play's TaurusDB targets in one process.
+    type: list
+    elements: dict
+    suboptions:
+      endpoint:
+        description: The endpoint for this target.
+        type: str
+      project_id:
+        description: The project; omitted means the target region's project, looked up through IAM.
+        type: str
+      region:
+        description: The region of this target.
+        type: str
 extends_documentation_fragment:
   - headroom.cloud.huaweicloud
   - headroom.cloud.connection
@@ -58,12 +77,12 @@ EXAMPLES = r"""
 RETURN = r"""
 project_id:
   description: The project that was queried, as given or as resolved through IAM.
-  returned: success
+  returned: success, without O(targets)
   type: str
   sample: 054e292c9880d4992f02c0196d3ea468
 quotas:
   description: One record per resource type.
-  returned: success
+  returned: success, without O(targets)
   type: list
   elements: dict
   contains:
@@ -100,14 +119,28 @@ quotas:
       used: 4
 region:
   description: The region that was queried.
-  returned: success
+  returned: success, without O(targets)
   type: str
   sample: cn-north-4
 request_id:
   description: The vendor request id (the C(X-Request-Id) reply header) of the quota call.
-  returned: success
+  returned: success, without O(targets)
   type: str
   sample: 0f3d5a1c9b8e4d7f8a6b5c4d3e2f1a0b
+results:
+  description:
+    - With O(targets), one entry per target in the order given. A target that was read has RV(project_id),
+      RV(quotas), RV(region) and RV(request_id); one that could not be read has C(failed=true), C(msg) and C(error)
+      (C(code), C(message), C(request_id), C(http_status), C(attempts)).
+  returned: when O(targets) is set
+  type: list
+  elements: dict
+  sample:
+    - project_id: 054e292c9880d4992f02c0196d3ea468
+      quotas:
+        - {available: 46, quota: 50, resource_type: instance, unlimited: false, usage_percent: 8.0, used: 4}
+      region: cn-north-4
+      request_id: 0f3d5a1c9b8e4d7f8a6b5c4d3e2f1a0b
 """
 
 import json
@@ -126,30 +159,30 @@ class TaurusdbQuotaInfo(HuaweicloudModule):
     service_name = "TaurusDB"
     example_region = "cn-north-4"
 
-    def run(self):
+    def read(self, params):
         from huaweicloudsdkgaussdb.v3.model.show_gauss_my_sql_project_quotas_request import (
             ShowGaussMySqlProjectQuotasRequest,
         )
 
         replies = []
-        client = self.gaussdb_client(keep_response=replies.append)
+        client = self.gaussdb_client(params, keep_response=replies.append)
         project_id = client.get_credentials().project_id
         # No type filter in the request: one call returns every type, and resource_types filters here.
-        request = ShowGaussMySqlProjectQuotasRequest(x_language=self.params["language"])
-        response = self.call(client.show_gauss_my_sql_project_quotas_invoker(request), replies,
-                             "ShowGaussMySqlProjectQuotas", "project %s in %s" % (project_id, self.params["region"]))
+        request = ShowGaussMySqlProjectQuotasRequest(x_language=params["language"])
+        response = self.call(client.show_gauss_my_sql_project_quotas_invoker(request), replies, params,
+                             "ShowGaussMySqlProjectQuotas", "project %s in %s" % (project_id, params["region"]))
         request_id = response.headers.get("X-Request-Id")
         try:
             body = json.loads(response.text)
         except ValueError:
             raise MalformedReply("body", response.text, "is not JSON", request_id)
-        resources = body.get("quotas", {}).get("resources") if isinstance(body, dict) and isinstance(
+        resources = body["quotas"].get("resources") if isinstance(body, dict) and isinstance(
             body.get("quotas"), dict) else None
         if resources is None:
             raise MalformedReply("quotas.resources", body, "is missing", request_id)
-        quotas = records_from_items(resources, "type", "quota", "used", self.params["resource_types"], request_id,
+        quotas = records_from_items(resources, "type", "quota", "used", params["resource_types"], request_id,
                                     field="quotas.resources")
-        return dict(project_id=project_id, quotas=quotas, region=self.params["region"], request_id=request_id)
+        return dict(project_id=project_id, quotas=quotas, region=params["region"], request_id=request_id)
 
 
 def main():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.headroom.cloud.plugins.module_utils._gate import GateInputError, judge, plan, report
+from ansible_collections.headroom.cloud.plugins.module_utils._gate import GateInputError, judge, plan, report, results_by_target
 
 
 def kms_result(quota, used, instance="kst-abcd1", region="cn-hangzhou", instances=None):
@@ -60,11 +60,19 @@ def test_plan_reads_each_target_once_and_keeps_only_naming_args():
                     dict(service="taurusdb", resource_type="instance", region="cn-north-4"),
                     dict(service="taurusdb", resource_type="instance", region="cn-north-4", need=3, name="x")]
     targets = plan(requirements)
-    assert [t["args"] for t in targets["background"]["kms"]] == [{"kms_instance_id": "kst-abcd1"},
-                                                                 {"kms_instance_id": "kst-other1"}]
-    assert targets["background"]["taurusdb"] == []  # the last distinct target is read in the foreground
-    assert targets["foreground"]["args"] == {"region": "cn-north-4"}
-    assert targets["foreground"]["service"] == "taurusdb"
+    assert [t["args"] for t in targets["kms"]] == [{"kms_instance_id": "kst-abcd1"}, {"kms_instance_id": "kst-other1"}]
+    assert [t["args"] for t in targets["taurusdb"]] == [{"region": "cn-north-4"}]
+    assert (targets["background"], targets["foreground"]) == ("kms", "taurusdb")
+    assert plan([req()])["background"] is None and plan([req()])["foreground"] == "kms"
+
+
+def test_batch_results_are_matched_to_targets_in_order_and_a_whole_failure_reaches_each():
+    the_plan = plan([req(), req(kms_instance_id="kst-other1"), dict(service="taurusdb", resource_type="instance")])
+    ok, failed = kms_result(12, 1), dict(failed=True, msg="GetKmsInstanceQuotaInfos failed: X")
+    mapped = results_by_target(the_plan, {"kms": {"results": [ok, failed]},
+                                          "taurusdb": {"failed": True, "msg": "no credentials"}})
+    keys = [t["key"] for t in the_plan["kms"] + the_plan["taurusdb"]]
+    assert [mapped[k] for k in keys] == [ok, failed, {"failed": True, "msg": "no credentials"}]
 
 
 def test_plan_lists_every_bad_requirement_at_once():
@@ -85,7 +93,7 @@ def test_report_passes_with_unknown_only_when_told_to_warn():
 
 
 def test_need_defaults_to_one_and_strings_are_numbers():
-    key = plan([dict(service="kms", resource_type="key", kms_instance_id="kst-abcd1")])["foreground"]["key"]
+    key = plan([dict(service="kms", resource_type="key", kms_instance_id="kst-abcd1")])["kms"][0]["key"]
     result = report([dict(service="kms", resource_type="key", kms_instance_id="kst-abcd1", need="2")],
                     {key: kms_result(12, 10)})
     assert result["checks"][0]["need"] == 2 and result["checks"][0]["status"] == "low"
