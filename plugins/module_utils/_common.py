@@ -7,6 +7,7 @@ Private to headroom.cloud: not a public API, may change without notice.
 
 from __future__ import annotations
 
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
@@ -93,6 +94,28 @@ def split_endpoint(value, default_scheme="https"):
     """``host[:port]`` or a URL -> (scheme, netloc), so each SDK gets the form it expects."""
     parts = urlsplit(value if "://" in value else "%s://%s" % (default_scheme, value))
     return parts.scheme, parts.netloc
+
+
+def connection_problem(text, endpoint):
+    """Name what went wrong on the wire: (code, what happened, the fix that usually applies)."""
+    lowered = text.lower()
+    proxy = any(os.environ.get(name) for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"))
+    if "proxy" in lowered:
+        return ("ProxyError", "the proxy from HTTPS_PROXY / HTTP_PROXY failed on the way to %s" % endpoint,
+                "Check the proxy, or add the endpoint's host to NO_PROXY.")
+    if "certificate verify failed" in lowered or ("ssl" in lowered and "certificate" in lowered):
+        return ("TLSVerificationFailed", "TLS certificate verification failed for %s" % endpoint,
+                "Trust the server's CA with ca_bundle, or, for a test endpoint only, set validate_certs: false.")
+    if any(marker in lowered for marker in ("name or service not known", "nodename nor servname",
+                                            "failed to resolve", "temporary failure in name resolution")):
+        return ("DNSFailure", "cannot resolve the host of %s (DNS failure)" % endpoint, "Check endpoint and region.")
+    if "connection refused" in lowered:
+        return ("ConnectionRefused", "connection to %s refused%s" % (endpoint, " (through a proxy)" if proxy else ""),
+                "Check endpoint and that the service is reachable from this host.")
+    if "timed out" in lowered or "timeout" in lowered:
+        return ("Timeout", "no answer from %s within the timeout" % endpoint,
+                "Check network reachability, or raise connect_timeout / read_timeout.")
+    return ("ConnectionError", "%s (endpoint %s)" % (text, endpoint), None)
 
 
 class HeadroomModule:

@@ -13,11 +13,14 @@ import os
 import random
 import re
 
-from ansible.module_utils.api import generate_jittered_backoff, retry_with_delays_and_condition
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
-from ansible_collections.headroom.cloud.plugins.module_utils._alicloud import connection_problem
-from ansible_collections.headroom.cloud.plugins.module_utils._common import HeadroomModule, VendorError, split_endpoint
+from ansible_collections.headroom.cloud.plugins.module_utils._common import (
+    HeadroomModule,
+    VendorError,
+    connection_problem,
+    split_endpoint,
+)
 
 HUAWEICLOUD_ARGUMENT_SPEC = dict(
     access_key=dict(type="str", fallback=(env_fallback, ["HUAWEICLOUD_SDK_AK", "HW_ACCESS_KEY"])),
@@ -147,6 +150,8 @@ class HuaweicloudModule(HeadroomModule):
                 .with_region(region).with_http_handler(handler).build()
 
         if params["retries"] and not params["project_id"]:
+            from ansible.module_utils.api import generate_jittered_backoff, retry_with_delays_and_condition
+
             build = retry_with_delays_and_condition(
                 generate_jittered_backoff(params["retries"], delay_base=1, delay_threshold=5),
                 should_retry_error=lambda exc: self.translate_error(exc, params=params).retryable,
