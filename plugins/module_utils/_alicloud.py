@@ -152,12 +152,12 @@ class AlicloudModule(HeadroomModule):
             ProfileCredentialsProvider,
         )
 
-        if source == "ecs_ram_role":
-            provider = EcsRamRoleCredentialsProvider(role_name=detail)
-        else:
-            providers = [ProfileCredentialsProvider(profile_name=detail), CLIProfileCredentialsProvider(profile_name=detail)]
-            provider = _FirstWorkingProvider(providers)
         try:
+            if source == "ecs_ram_role":
+                provider = EcsRamRoleCredentialsProvider(role_name=detail)
+            else:
+                provider = _FirstWorkingProvider([ProfileCredentialsProvider(profile_name=detail),
+                                                  CLIProfileCredentialsProvider(profile_name=detail)])
             provider.get_credentials()  # fail here, with the reason, rather than on the first API call
         except Exception as exc:
             self.ansible.fail_json(msg="Could not load Alibaba Cloud credentials from %s: %s. %s" % (

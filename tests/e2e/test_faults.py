@@ -208,3 +208,38 @@ def test_a_hanging_server_hits_the_read_timeout(scenario, emulator, run_env, mod
     assert time.monotonic() - start < 7
     assert "within the timeout" in run.result["msg"]
     assert_clean(run)
+
+
+# --- credentials --------------------------------------------------------------------------------
+def test_no_credentials_fail_at_once_without_touching_the_network(scenario, emulator, run_env):
+    scenario.install()
+    start = time.monotonic()
+    run = adhoc("kms_quota_info", kms(emulator), run_env)
+    assert time.monotonic() - start < 10
+    assert run.result["msg"].startswith("No Alibaba Cloud credentials found. Set access_key_id and access_key_secret")
+    hw = adhoc("taurusdb_quota_info", tdb(emulator), run_env)
+    assert hw.result["msg"].startswith("No Huawei Cloud credentials found. Set access_key and secret_key")
+    assert emulator.requests() == []
+
+
+def test_metadata_credentials_are_only_used_when_asked_and_fail_cleanly_when_disabled(scenario, emulator, run_env):
+    # ALIBABA_CLOUD_ECS_METADATA_DISABLED=true (set for every test) makes the SDK refuse before any traffic.
+    scenario.install()
+    run = adhoc("kms_quota_info", kms(emulator, ecs_ram_role="my-ecs-role"), run_env)
+    assert run.rc != 0
+    assert "Could not load Alibaba Cloud credentials from ECS RAM role 'my-ecs-role' via instance metadata" in \
+        run.result["msg"]
+    assert_clean(run)
+
+
+def test_profile_file_credentials(scenario, emulator, run_env, tmp_path):
+    scenario.install()
+    profile = tmp_path / "credentials.ini"
+    profile.write_text("[default]\ntype = access_key\naccess_key_id = LTAI5tDemoKeyId0001\n"
+                       "access_key_secret = demo-secret-do-not-use-1\n")
+    hw_profile = tmp_path / "hw-credentials"
+    hw_profile.write_text("[basic]\nak = HWDEMOAK0000000000001\nsk = hw-demo-secret-do-not-use\n")
+    run = adhoc("kms_quota_info", kms(emulator), dict(run_env, ALIBABA_CLOUD_CREDENTIALS_FILE=str(profile)))
+    assert run.rc == 0, run
+    hw = adhoc("taurusdb_quota_info", tdb(emulator), dict(run_env, HUAWEICLOUD_SDK_CREDENTIALS_FILE=str(hw_profile)))
+    assert hw.rc == 0, hw
