@@ -61,9 +61,8 @@ def check_requirements(requirements):
 def plan(requirements):
     """The distinct targets to read, grouped by service, each with the module arguments that name it.
 
-    However many requirements point at one target, it is read once. Each service's targets are read
-    by one module call (its ``targets`` option reads them concurrently, in one process). With both
-    services, the KMS call runs as a background job while the TaurusDB call runs in the foreground.
+    However many requirements point at one target, it is read once; each service's targets are
+    read by one module call, whose ``targets`` option reads them concurrently in one process.
     """
     requirements = normalise(requirements)
     problems = check_requirements(requirements)
@@ -77,15 +76,13 @@ def plan(requirements):
             seen.add(key)
             args = dict((name, req[name]) for name in MODULE_ARGS if req.get(name) is not None)
             targets[req["service"]].append(dict(key=key, args=args))
-    services = [service for service in TARGET_FIELD if targets[service]]
-    return dict(targets, foreground=services[-1] if services else None,
-                background=services[0] if len(services) > 1 else None)
+    return targets
 
 
 def results_by_target(the_plan, batches):
     """Map each target key to its own result, from each service's batch result (in plan order).
 
-    A batch that failed as a whole (bad options, no credentials, a timeout) gives every one of its
+    A batch that failed as a whole (bad options, no credentials, a missing SDK) gives every one of its
     targets that failure.
     """
     results = {}
@@ -131,10 +128,8 @@ def _pick_record(req, result):
 def judge(req, result, low_percent):
     """(status, detail) for one requirement and the module result of its target."""
     if result is None or result.get("failed") or "quotas" not in result:
-        # A failed read, an unfinished one, or anything that is not a module's quota result.
+        # A failed read, or anything that is not a module's quota result: never guess.
         reason = (result or {}).get("msg") or "the quota was not read"
-        if result is not None and result.get("finished") is False:
-            reason = "the read did not finish in time (quota_gate_timeout)"
         return "unknown", None, "quota could not be read: %s" % reason
     record, reason = _pick_record(req, result)
     if record is None:

@@ -120,9 +120,6 @@ def run_env(tmp_path):
         "LANG": "C.UTF-8",
         "ANSIBLE_COLLECTIONS_PATH": os.environ.get("ANSIBLE_COLLECTIONS_PATH", str(ROOT / ".cache" / "collections")),
         "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
-        # HOME is a scratch folder; core resolves ~ for async jobs from the user's passwd entry in one
-        # place and from HOME in another, so the async dir is given absolutely.
-        "ANSIBLE_ASYNC_DIR": str(tmp_path / "async"),
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_DEPRECATION_WARNINGS": "0",
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",

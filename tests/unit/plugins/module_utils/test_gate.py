@@ -50,9 +50,9 @@ def test_failed_read_is_unknown_with_the_module_message():
     assert status == "unknown" and "Throttling.User. Request id: R1." in detail
 
 
-def test_unfinished_read_is_unknown():
-    status, _, detail = judge(req(), {"finished": False, "started": True}, 20)
-    assert status == "unknown" and "did not finish in time" in detail
+def test_a_result_without_quotas_is_unknown_never_guessed():
+    status, _, detail = judge(req(), {"changed": False, "skipped": True}, 20)
+    assert status == "unknown" and detail == "quota could not be read: the quota was not read"
 
 
 def test_plan_reads_each_target_once_and_keeps_only_naming_args():
@@ -62,8 +62,6 @@ def test_plan_reads_each_target_once_and_keeps_only_naming_args():
     targets = plan(requirements)
     assert [t["args"] for t in targets["kms"]] == [{"kms_instance_id": "kst-abcd1"}, {"kms_instance_id": "kst-other1"}]
     assert [t["args"] for t in targets["taurusdb"]] == [{"region": "cn-north-4"}]
-    assert (targets["background"], targets["foreground"]) == ("kms", "taurusdb")
-    assert plan([req()])["background"] is None and plan([req()])["foreground"] == "kms"
 
 
 def test_batch_results_are_matched_to_targets_in_order_and_a_whole_failure_reaches_each():
