@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
+from ansible.utils.display import Display
 
 from ansible_collections.headroom.cloud.plugins.module_utils._gate import GateInputError, plan, report, results_by_target
 
@@ -16,14 +17,21 @@ def quota_gate_plan(requirements):
         raise AnsibleFilterError(str(exc))
 
 
-def quota_gate_report(requirements, plan, kms=None, taurusdb=None, low_percent=20, on_unknown="fail"):
+def quota_gate_report(requirements, plan, kms=None, taurusdb=None, low_percent=20, on_unknown="fail", warn=False):
     """Judge ``requirements`` against the registered results of the role's reads.
 
-    ``plan`` is what quota_gate_plan returned; ``kms`` and ``taurusdb`` are the results of each
-    service's read (a module result, or an async_status result).
+    ``plan`` is what quota_gate_plan returned; ``kms`` and ``taurusdb`` are the registered results of
+    each service's read. With ``warn``, requirements that are ``low``, or ``unknown`` while
+    ``on_unknown`` is ``warn``, are also shown as Ansible warnings.
     """
     results = results_by_target(plan, {"kms": kms, "taurusdb": taurusdb})
-    return report(requirements, results, low_percent=float(low_percent), on_unknown=on_unknown)
+    the_report = report(requirements, results, low_percent=float(low_percent), on_unknown=on_unknown)
+    if warn:
+        display = Display()
+        for check in the_report["checks"]:
+            if check["status"] == "low" or (check["status"] == "unknown" and on_unknown == "warn"):
+                display.warning("quota %s: %s" % (check["status"], check["message"]))
+    return the_report
 
 
 class FilterModule:

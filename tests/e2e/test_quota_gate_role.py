@@ -81,6 +81,7 @@ def test_an_exact_fit_is_low_and_passes(scenario, emulator, run_env, tmp_path):
     assert statuses(report) == [("requirement 1", "low")]
     assert "leaves 0.0% free" in report["checks"][0]["message"]
     assert "PROVISIONING STARTED" in proc.stdout
+    assert "[WARNING]: quota low: requirement 1: kms key on kst-hzz0001demo" in proc.stdout + proc.stderr
 
 
 def test_an_unlimited_quota_is_always_ok(scenario, emulator, run_env, tmp_path):
@@ -129,6 +130,7 @@ def test_an_unreadable_target_fails_closed_unless_told_to_warn(scenario, emulato
     else:
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert report["passed"] is True and "PROVISIONING STARTED" in proc.stdout
+        assert "[WARNING]: quota unknown: ghost: kms key on kst-ghost0001" in proc.stdout + proc.stderr
 
 
 def test_an_unreachable_endpoint_is_unknown_and_fails_closed(scenario, emulator, run_env, tmp_path):
