@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -199,6 +200,7 @@ def main(argv=None):
     finally:
         fast.stop()
         slow.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2))
     print("results written to %s" % args.json.relative_to(ROOT) if args.json.is_relative_to(ROOT) else args.json)
