@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """headroom.cloud benchmark: how close the modules and the role are to the floor Ansible sets.
 
     python bench/bench.py [--quick] [--reps N] [--json PATH]
@@ -21,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -55,7 +53,7 @@ def bench_scenario(latency_ms):
 
 def timed(command, env):
     start = time.perf_counter()
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(ROOT))
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(ROOT), check=False)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit("benchmark command failed (%s):\n%s\n%s" % (" ".join(command), proc.stdout[-2000:],
@@ -68,7 +66,7 @@ def pair(name, left, right, env, reps):
     timed(left, env)
     timed(right, env)
     lefts, rights = [], []
-    for _ in range(reps):
+    for dummy in range(reps):
         lefts.append(timed(left, env))
         rights.append(timed(right, env))
     result = dict(name=name, left=statistics.median(lefts), right=statistics.median(rights))
@@ -111,9 +109,9 @@ def module_rss(module, args, env):
                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); print(p.stdout)")
     proc = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-m",
                            "ansible_collections.headroom.cloud.plugins.modules." + module, handle.name],
-                          env=env, capture_output=True, text=True)
+                          env=env, capture_output=True, text=True, check=False)
     os.unlink(handle.name)
-    peak_kb, _, output = proc.stdout.partition("\n")
+    peak_kb, unused_newline, output = proc.stdout.partition("\n")
     if '"failed": true' in output or not peak_kb.strip().isdigit():
         raise SystemExit("module failed: %s %s" % (output[-1000:], proc.stderr[-1000:]))
     return int(peak_kb) / 1024.0

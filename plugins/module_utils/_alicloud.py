@@ -104,15 +104,24 @@ class AlicloudModule(HeadroomModule):
             return "profile", params["profile"]
         self.ansible.fail_json(msg=NO_CREDENTIALS)
 
+    def preflight(self, params):
+        source, detail = self.credentials_source(params)
+        self._import_sdk()
+        if source != "static":
+            self._credential_client(source, detail)
+
+    def _import_sdk(self):
+        try:
+            import alibabacloud_kms20160120.client  # noqa: F401  pylint: disable=unused-import
+        except ImportError:
+            self.ansible.fail_json(msg=missing_required_lib("alibabacloud-kms20160120"))
+
     def kms_client(self, params, concurrency=1):
         """A KMS client configured from ``params``, shareable by ``concurrency`` threads."""
         source, detail = self.credentials_source(params)
-        try:
-            from alibabacloud_kms20160120.client import Client as KmsClient
-            from alibabacloud_tea_openapi.utils_models import Config
-            from darabonba.policy.retry import RetryOptions
-        except ImportError:
-            self.ansible.fail_json(msg=missing_required_lib("alibabacloud-kms20160120"))
+        from alibabacloud_kms20160120.client import Client as KmsClient
+        from alibabacloud_tea_openapi.utils_models import Config
+        from darabonba.policy.retry import RetryOptions
 
         config = Config(
             region_id=params["region"],

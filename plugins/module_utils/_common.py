@@ -115,7 +115,8 @@ def connection_problem(text, endpoint):
     if "timed out" in lowered or "timeout" in lowered:
         return ("Timeout", "no answer from %s within the timeout" % endpoint,
                 "Check network reachability, or raise connect_timeout / read_timeout.")
-    return ("ConnectionError", "%s (endpoint %s)" % (text, endpoint), None)
+    return ("UnexpectedError", "%s (endpoint %s)" % (text, endpoint),
+            "This is not a documented failure of the service; please report it with this message.")
 
 
 class HeadroomModule:
@@ -154,6 +155,8 @@ class HeadroomModule:
         problems = self.check_options()
         if problems:
             self.ansible.fail_json(msg="Invalid options: " + "; ".join(problems) + ".", invalid_options=problems)
+        # Problems shared by every target (no credentials, no SDK) fail here, once, before any thread.
+        self.preflight(self.params)
         if self.params["targets"] is None:
             outcome = self.read_captured(self.params)
             if outcome.get("failed"):
@@ -223,6 +226,9 @@ class HeadroomModule:
                 if why:
                     problems.append("%s %r is not host[:port] or http(s)://host[:port]: %s" % (name, value, why))
         return problems
+
+    def preflight(self, params):
+        """Fail at once on what no target can do without: credentials, the SDK."""
 
     def read(self, params):
         raise NotImplementedError

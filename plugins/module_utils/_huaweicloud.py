@@ -23,7 +23,7 @@ from ansible_collections.headroom.cloud.plugins.module_utils._common import (
 )
 
 HUAWEICLOUD_ARGUMENT_SPEC = dict(
-    access_key=dict(type="str", fallback=(env_fallback, ["HUAWEICLOUD_SDK_AK", "HW_ACCESS_KEY"])),
+    access_key=dict(type="str", no_log=False, fallback=(env_fallback, ["HUAWEICLOUD_SDK_AK", "HW_ACCESS_KEY"])),
     endpoint=dict(type="str"),
     iam_endpoint=dict(type="str", fallback=(env_fallback, ["HUAWEICLOUD_SDK_IAM_ENDPOINT"])),
     metadata_credentials=dict(type="bool", default=False),
@@ -110,22 +110,26 @@ class HuaweicloudModule(HeadroomModule):
             os.path.expanduser("~"), ".huaweicloud", "credentials")
         return os.path.isfile(path)
 
+    def preflight(self, params):
+        if not self.has_credentials_source(params):
+            self.ansible.fail_json(msg=NO_CREDENTIALS)
+        try:
+            import huaweicloudsdkgaussdb.v3.gaussdb_client  # noqa: F401  pylint: disable=unused-import
+        except ImportError:
+            self.ansible.fail_json(msg=missing_required_lib("huaweicloudsdkgaussdb"))
+        self.credentials(params)  # a broken profile file fails here, once
+
     def gaussdb_client(self, params, keep_response):
         """A GaussDB (TaurusDB) client; ``keep_response(response)`` sees every raw HTTP reply.
 
         Building it resolves the project id through IAM when project_id is not set; that lookup
         runs inside the SDK's build() without retries, so it is retried here with backoff.
         """
-        if not self.has_credentials_source(params):
-            self.ansible.fail_json(msg=NO_CREDENTIALS)
-        try:
-            from huaweicloudsdkcore.http.http_config import HttpConfig
-            from huaweicloudsdkcore.http.http_handler import HttpHandler
-            from huaweicloudsdkcore.region.region import Region
-            from huaweicloudsdkgaussdb.v3.gaussdb_client import GaussDBClient
-            from huaweicloudsdkgaussdb.v3.region.gaussdb_region import GaussDBRegion
-        except ImportError:
-            self.ansible.fail_json(msg=missing_required_lib("huaweicloudsdkgaussdb"))
+        from huaweicloudsdkcore.http.http_config import HttpConfig
+        from huaweicloudsdkcore.http.http_handler import HttpHandler
+        from huaweicloudsdkcore.region.region import Region
+        from huaweicloudsdkgaussdb.v3.gaussdb_client import GaussDBClient
+        from huaweicloudsdkgaussdb.v3.region.gaussdb_region import GaussDBRegion
 
         if params["endpoint"]:
             region = Region(id=params["region"], endpoint="%s://%s" % split_endpoint(params["endpoint"]))
@@ -133,10 +137,10 @@ class HuaweicloudModule(HeadroomModule):
             try:
                 region = GaussDBRegion.value_of(params["region"])
             except KeyError:
-                self.ansible.fail_json(msg="The SDK knows no TaurusDB endpoint for region %r: set endpoint, for "
-                                       "example gaussdb-mysql.%s.myhuaweicloud.com. Known regions: %s." % (
-                                           params["region"], params["region"],
-                                           ", ".join(sorted(GaussDBRegion.static_fields))))
+                raise VendorError(
+                    "The SDK knows no TaurusDB endpoint for region %s" % params["region"], code="UnknownRegion",
+                    hint="Set endpoint, for example gaussdb-mysql.%s.myhuaweicloud.com. Regions with a known endpoint: "
+                    "%s." % (params["region"], ", ".join(sorted(GaussDBRegion.static_fields))))
         config = HttpConfig.get_default_config()
         config.timeout = (params["connect_timeout"], params["read_timeout"])
         config.ignore_ssl_verification = not params["validate_certs"]

@@ -15,7 +15,7 @@ description:
     following every page, and read concurrently. A region without instances gives an empty list.
   - Each instance costs one API call, whatever O(resource_types) asks for.
 author:
-  - headroom.cloud maintainers
+  - headroom.cloud maintainers (@headroom-cloud)
 options:
   kms_instance_id:
     description:
@@ -36,7 +36,7 @@ options:
         O(kms_instance_id) name. Each item overrides those three options for its target; the other options apply to all.
       - The result then has RV(results), one entry per target in order, and a target that cannot be read does not
         stop the others. The call fails if any target failed, and still returns RV(results).
-      - The O(headroom.cloud.quota_gate#role) role uses this to read all of a play's KMS targets in one process.
+      - The P(headroom.cloud.quota_gate#role) role uses this to read all of a play's KMS targets in one process.
     type: list
     elements: dict
     suboptions:
@@ -59,7 +59,8 @@ notes:
     (ECS RAM role) is used only when O(ecs_ram_role) or E(ALIBABA_CLOUD_ECS_METADATA) asks for it.
 seealso:
   - module: headroom.cloud.taurusdb_quota_info
-  - role: headroom.cloud.quota_gate
+  - ref: ansible_collections.headroom.cloud.docsite.guide_quota_gate
+    description: Gating provisioning with the P(headroom.cloud.quota_gate#role) role.
 """
 
 EXAMPLES = r"""

@@ -14,7 +14,7 @@ description:
     record per resource type.
   - When O(project_id) is omitted, the project of O(region) is looked up through IAM first.
 author:
-  - headroom.cloud maintainers
+  - headroom.cloud maintainers (@headroom-cloud)
 options:
   language:
     description:
@@ -35,7 +35,7 @@ options:
         O(project_id) name. Each item overrides those three options for its target; the other options apply to all.
       - The result then has RV(results), one entry per target in order, and a target that cannot be read does not
         stop the others. The call fails if any target failed, and still returns RV(results).
-      - The O(headroom.cloud.quota_gate#role) role uses this to read all of a play's TaurusDB targets in one process.
+      - The P(headroom.cloud.quota_gate#role) role uses this to read all of a play's TaurusDB targets in one process.
     type: list
     elements: dict
     suboptions:
@@ -58,7 +58,8 @@ notes:
     is used only when O(metadata_credentials) is V(true).
 seealso:
   - module: headroom.cloud.kms_quota_info
-  - role: headroom.cloud.quota_gate
+  - ref: ansible_collections.headroom.cloud.docsite.guide_quota_gate
+    description: Gating provisioning with the P(headroom.cloud.quota_gate#role) role.
 """
 
 EXAMPLES = r"""
@@ -160,12 +161,12 @@ class TaurusdbQuotaInfo(HuaweicloudModule):
     example_region = "cn-north-4"
 
     def read(self, params):
+        replies = []
+        client = self.gaussdb_client(params, keep_response=replies.append)  # checks credentials and the SDK first
         from huaweicloudsdkgaussdb.v3.model.show_gauss_my_sql_project_quotas_request import (
             ShowGaussMySqlProjectQuotasRequest,
         )
 
-        replies = []
-        client = self.gaussdb_client(params, keep_response=replies.append)
         project_id = client.get_credentials().project_id
         # No type filter in the request: one call returns every type, and resource_types filters here.
         request = ShowGaussMySqlProjectQuotasRequest(x_language=params["language"])

@@ -147,7 +147,7 @@ class AdHocResult:
         self.stdout = proc.stdout
         self.stderr = proc.stderr
         # The ad hoc output is "localhost | SUCCESS => {json}" (or FAILED!); the JSON is the module result.
-        _, arrow, payload = proc.stdout.partition(" => ")
+        unused_host, arrow, payload = proc.stdout.partition(" => ")
         try:
             self.result = json.loads(payload) if arrow else None
         except ValueError:
@@ -164,10 +164,10 @@ def adhoc(module, args, env, check=False, verbosity=0):
         command.append("--check")
     if verbosity:
         command.append("-" + "v" * verbosity)
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180, cwd=str(ROOT))
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180, cwd=str(ROOT), check=False)
     return AdHocResult(proc)
 
 
 def playbook(path, env, extra_args=(), inventory="localhost,"):
     command = ["ansible-playbook", "-i", inventory, str(path)] + list(extra_args)
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, cwd=str(ROOT))
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, cwd=str(ROOT), check=False)

@@ -110,7 +110,7 @@ def test_check_mode_gates_the_same_way(scenario, emulator, run_env, tmp_path):
     scenario.install()
     proc, report = run_gate(emulator, run_env, tmp_path, MIXED, check=True)
     assert proc.returncode != 0
-    assert [s for _, s in statuses(report)] == ["insufficient", "ok", "low", "ok", "insufficient", "ok"]
+    assert [status for unused_name, status in statuses(report)] == ["insufficient", "ok", "low", "ok", "insufficient", "ok"]
 
 
 @pytest.mark.parametrize("on_unknown", ["fail", "warn"])

@@ -95,8 +95,8 @@ def test_a_failed_iam_lookup_names_code_and_request_id(scenario, emulator, run_e
 
 
 def test_the_vendor_pages_own_example_reply_fails_closed(scenario, emulator, run_env):
-    scenario["huaweicloud"]["projects"][0]["fault"] = {"raw": {"status": 200, "content_type": "application/json",
-                                                             "body": SEED_EXAMPLE_BODY}}
+    scenario["huaweicloud"]["projects"][0]["fault"] = {
+        "raw": {"status": 200, "content_type": "application/json", "body": SEED_EXAMPLE_BODY}}
     scenario.install()
     run = adhoc("taurusdb_quota_info", hw_args(emulator, project_id=HW_PROJECT), hw_env(run_env, emulator))
     assert run.rc != 0

@@ -66,7 +66,7 @@ class TlsEmulator(Emulator):
              str(self.ports_file), "--log", str(self.log_file), "--tls-cert", str(cert), "--tls-key", str(key)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         import time
-        for _ in range(300):
+        for dummy in range(300):
             if self.ports_file.exists():
                 try:
                     self.ports = json.loads(self.ports_file.read_text())
@@ -97,7 +97,7 @@ def _tdb(emu, **extra):
 
 @pytest.mark.parametrize("module", ["kms_quota_info", "taurusdb_quota_info"])
 def test_a_private_ca_is_refused_by_default_with_a_hint(tls, run_env, module):
-    emu, _ = tls
+    emu, unused_ca = tls
     assert emu.url.startswith("https://")
     args = _kms(emu) if module == "kms_quota_info" else _tdb(emu)
     env = ali_env(run_env, emu) if module == "kms_quota_info" else hw_env(run_env, emu)
@@ -123,9 +123,10 @@ def test_validate_certs_false_or_the_private_ca_bundle_work(tls, run_env, module
 @pytest.mark.parametrize("module", ["kms_quota_info", "taurusdb_quota_info"])
 def test_proxy_from_the_environment_is_used_and_no_proxy_is_honoured(scenario, emulator, run_env, module):
     scenario.install()
-    args = dict(region="cn-hangzhou", endpoint=emulator.kms_endpoint("cn-hangzhou"), kms_instance_id=KST1, retries=0) \
-        if module == "kms_quota_info" else dict(region="cn-north-4", endpoint=emulator.url, project_id=HW_PROJECT,
-                                               retries=0)
+    if module == "kms_quota_info":
+        args = dict(region="cn-hangzhou", endpoint=emulator.kms_endpoint("cn-hangzhou"), kms_instance_id=KST1, retries=0)
+    else:
+        args = dict(region="cn-north-4", endpoint=emulator.url, project_id=HW_PROJECT, retries=0)
     env = ali_env(run_env, emulator) if module == "kms_quota_info" else hw_env(run_env, emulator)
     proxied = dict(env, HTTP_PROXY="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9")
     through_proxy = adhoc(module, args, proxied)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Local cloud emulator: Alibaba Cloud KMS (ACS3-HMAC-SHA256) + Huawei Cloud IAM/TaurusDB (SDK-HMAC-SHA256).
 
 Contract: tests/emulator/SPEC.md. Standard library only; never imports the collection nor a cloud SDK.
@@ -426,7 +425,7 @@ def verify_sdk_hmac(ex: Exchange, credentials: dict, dialect: HuaweiDialect):
     if parsed is None or not isinstance(cred, dict):
         ex.log["auth"] = "APIGW.0301"
         return dialect.auth_error("verify aksk signature fail")
-    _, signed_headers, signature = parsed
+    unused_access_key, signed_headers, signature = parsed
     expected = hmac_sha256_hex(str(cred.get("secret", "")), sdk_string_to_sign(ex, signed_headers))
     if not hmac.compare_digest(expected, signature):
         ex.log["auth"] = "APIGW.0301"

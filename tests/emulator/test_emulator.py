@@ -117,8 +117,8 @@ def ali_call(base_url, action, query=None, *, ak=AK, secret=SECRET, token=None, 
     signature = sign_hex(secret, "ACS3-HMAC-SHA256\n" + sha256_hex(canonical.encode()))
     headers["Authorization"] = f"ACS3-HMAC-SHA256 Credential={ak},SignedHeaders={';'.join(signed)},Signature={signature}"
     url = base_url + "/" + ("?" + urlencode(query) if query else "")
-    return (session or local_session()).post(url, data=body if sent_body is None else sent_body,
-                                              headers=headers, timeout=timeout)
+    return (session or local_session()).post(
+        url, data=body if sent_body is None else sent_body, headers=headers, timeout=timeout)
 
 
 def hw_call(base_url, path, query=(), *, ak=HW_AK, secret=HW_SECRET, token=None, extra_headers=None,
@@ -328,7 +328,7 @@ def test_huawei_auth_and_sts(emu):
 # ----------------------------------------------------------------------------- faults
 def test_fault_throttle_then_recover(emu):
     set_instance_fault(emu, "kst-hzz0001", {"throttle_first": 2})
-    codes = [(r.status_code, r.json().get("Code")) for r in (quotas_of(emu) for _ in range(3))]
+    codes = [(r.status_code, r.json().get("Code")) for r in (quotas_of(emu) for dummy in range(3))]
     assert codes == [(429, "Throttling.User"), (429, "Throttling.User"), (200, None)]
     assert quotas_of(emu, secret="wrong").json()["Code"] == "SignatureDoesNotMatch"  # auth before faults
     local_session().post(emu.url() + "/_emulator/reset", timeout=5)
@@ -341,7 +341,7 @@ def test_fault_throttle_then_recover(emu):
 
 def test_fault_server_error_error_and_list_faults(emu):
     set_instance_fault(emu, "kst-hzz0001", {"throttle_first": 1, "server_error_first": 1})
-    statuses = [quotas_of(emu).status_code for _ in range(3)]
+    statuses = [quotas_of(emu).status_code for dummy in range(3)]
     assert statuses == [429, 503, 200]
     set_instance_fault(emu, "kst-hzz0001", {"error": {"status": 403, "code": "Forbidden.RAM",
                                                       "message": "User not authorized"}})
@@ -394,7 +394,7 @@ def test_fault_huawei_shapes(emu):
             "status": 403, "code": "Forbidden", "message": "You are not authorized"}}}
     with_changes(emu, change)
     path = f"/v3/{PROJECT_N4}/project-quotas"
-    throttled, unavailable, ok = (hw_call(emu.url(), path) for _ in range(3))
+    throttled, unavailable, ok = (hw_call(emu.url(), path) for dummy in range(3))
     assert (throttled.status_code, throttled.json()["error_code"]) == (429, "APIGW.0308")
     assert (unavailable.status_code, unavailable.json()["error_code"]) == (503, "DBS.200001")
     assert len(unavailable.headers["X-Request-Id"]) == 32 and ok.status_code == 200
@@ -518,5 +518,5 @@ def test_cli_lifecycle(tmp_path):
 def test_cli_refuses_non_loopback_host(tmp_path):
     demo = HERE / "scenarios" / "demo.json"
     result = subprocess.run([sys.executable, str(HERE / "cloud_emulator.py"), "--scenario", str(demo),
-                             "--host", "0.0.0.0"], capture_output=True, timeout=10)
+                             "--host", "0.0.0.0"], capture_output=True, timeout=10, check=False)
     assert result.returncode != 0 and b"loopback" in result.stderr

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Run a command against the bundled cloud emulator: start it, export where it is, run, stop it.
 
     python tests/emulator/with_emulator.py [--scenario FILE.json] [--latency-ms N] -- COMMAND...

@@ -36,22 +36,22 @@ def req(**kw):
     (-1, 10 ** 6, 10 ** 6, 50, "ok"),  # unlimited is always ok, even with a usage limit
 ])
 def test_statuses(quota, used, need, limit, status):
-    got, _, detail = judge(req(need=need, max_usage_percent=limit), kms_result(quota, used), 20)
+    got, unused_record, detail = judge(req(need=need, max_usage_percent=limit), kms_result(quota, used), 20)
     assert got == status, detail
 
 
 def test_short_by_is_in_the_message():
-    _, _, detail = judge(req(need=3), kms_result(12, 10), 20)
+    unused_status, unused_record, detail = judge(req(need=3), kms_result(12, 10), 20)
     assert detail == "need 3, used 10 of 12, 2 available (short by 1)"
 
 
 def test_failed_read_is_unknown_with_the_module_message():
-    status, _, detail = judge(req(), {"failed": True, "msg": "X failed: Throttling.User. Request id: R1."}, 20)
+    status, unused_record, detail = judge(req(), {"failed": True, "msg": "X failed: Throttling.User. Request id: R1."}, 20)
     assert status == "unknown" and "Throttling.User. Request id: R1." in detail
 
 
 def test_a_result_without_quotas_is_unknown_never_guessed():
-    status, _, detail = judge(req(), {"changed": False, "skipped": True}, 20)
+    status, unused_record, detail = judge(req(), {"changed": False, "skipped": True}, 20)
     assert status == "unknown" and detail == "quota could not be read: the quota was not read"
 
 
