@@ -15,6 +15,8 @@ in_private_network() {
   fi
 }
 
+tests/tools/community-checks.sh
+
 echo "== benchmark, quick mode (measures, asserts nothing; keeps bench/bench.py from rotting) =="
 in_private_network python bench/bench.py --quick
 
