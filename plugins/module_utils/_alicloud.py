@@ -8,9 +8,11 @@ lazily, inside the factory, so that bad options fail before paying for the impor
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
@@ -104,11 +106,12 @@ class AlicloudModule(HeadroomModule):
             return "profile", params["profile"]
         self.ansible.fail_json(msg=NO_CREDENTIALS)
 
-    def preflight(self, params):
-        source, detail = self.credentials_source(params)
+    def preflight(self, targets):
+        source, detail = self.credentials_source(self.params)
         self._import_sdk()
-        if source != "static":
-            self._credential_client(source, detail)
+        # Profile and ECS RAM role credentials are loaded once and shared by every target's client.
+        self._shared_credential = None if source == "static" else self._credential_client(source, detail)
+        _honour_no_proxy([target["endpoint"] or "kms.%s.aliyuncs.com" % target["region"] for target in targets])
 
     def _import_sdk(self):
         try:
@@ -118,7 +121,6 @@ class AlicloudModule(HeadroomModule):
 
     def kms_client(self, params, concurrency=1):
         """A KMS client configured from ``params``, shareable by ``concurrency`` threads."""
-        source, detail = self.credentials_source(params)
         from alibabacloud_kms20160120.client import Client as KmsClient
         from alibabacloud_tea_openapi.utils_models import Config
         from darabonba.policy.retry import RetryOptions
@@ -143,13 +145,12 @@ class AlicloudModule(HeadroomModule):
         if params["endpoint"]:
             # A scheme in the endpoint overrides the API's default HTTPS (config.protocol does that).
             config.protocol, config.endpoint = split_endpoint(params["endpoint"])
-        _honour_no_proxy(config.endpoint or "kms.%s.aliyuncs.com" % params["region"])
-        if source == "static":
+        if self._shared_credential is None:
             config.access_key_id = params["access_key_id"]
             config.access_key_secret = params["access_key_secret"]
             config.security_token = params["security_token"]
         else:
-            config.credential = self._credential_client(source, detail)
+            config.credential = self._shared_credential
 
         return _raw_reply_client(KmsClient)(config)
 
@@ -194,19 +195,24 @@ class AlicloudModule(HeadroomModule):
         return translate_error(exc, operation, target, params or self.params)
 
 
-def _honour_no_proxy(endpoint):
+def _honour_no_proxy(endpoints):
     """Honour NO_PROXY, which this SDK does not: it reads HTTP(S)_PROXY from the environment itself.
 
-    Only this module's own process environment changes, and only when the endpoint is exempt.
+    When every endpoint to call is exempt, the proxy variables are dropped from this module's own
+    process environment. (The SDK cannot be told "no proxy" per client, so a mix of exempt and
+    proxied endpoints in one call goes through the proxy.)
     """
     from urllib.request import proxy_bypass_environment
 
-    host = endpoint.rsplit(":", 1)[0] if endpoint.count(":") == 1 else endpoint
-    if proxy_bypass_environment(host):
+    def host(endpoint):
+        return urlsplit(endpoint if "://" in endpoint else "https://" + endpoint).hostname or endpoint
+
+    if endpoints and all(proxy_bypass_environment(host(endpoint)) for endpoint in endpoints):
         for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
             os.environ.pop(name, None)
 
 
+@functools.lru_cache(maxsize=None)
 def _raw_reply_client(client_class):
     """Subclass an SDK client so that it keeps each thread's last decoded reply.
 

@@ -156,7 +156,7 @@ class HeadroomModule:
         if problems:
             self.ansible.fail_json(msg="Invalid options: " + "; ".join(problems) + ".", invalid_options=problems)
         # Problems shared by every target (no credentials, no SDK) fail here, once, before any thread.
-        self.preflight(self.params)
+        self.preflight(self.target_params())
         if self.params["targets"] is None:
             outcome = self.read_captured(self.params)
             if outcome.get("failed"):
@@ -227,8 +227,9 @@ class HeadroomModule:
                     problems.append("%s %r is not host[:port] or http(s)://host[:port]: %s" % (name, value, why))
         return problems
 
-    def preflight(self, params):
-        """Fail at once on what no target can do without: credentials, the SDK."""
+    def preflight(self, targets):
+        """Fail at once on what no target can do without (credentials, the SDK); ``targets`` are
+        the full parameter sets of every target to read."""
 
     def read(self, params):
         raise NotImplementedError

@@ -110,7 +110,8 @@ class HuaweicloudModule(HeadroomModule):
             os.path.expanduser("~"), ".huaweicloud", "credentials")
         return os.path.isfile(path)
 
-    def preflight(self, params):
+    def preflight(self, targets):
+        params = self.params
         if not self.has_credentials_source(params):
             self.ansible.fail_json(msg=NO_CREDENTIALS)
         try:
