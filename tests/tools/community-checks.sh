@@ -19,7 +19,7 @@ python -m pip check >/dev/null 2>&1 || true
 for tool in ansible-test ansible-lint antsibull-docs antsibull-changelog ansible-builder sphinx-build; do
   command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 1; }
 done
-ansible --version | head -n 1
+ansible --version | sed -n 1p
 
 if ! command -v shellcheck >/dev/null; then
   step "install shellcheck (Debian) for the shellcheck sanity test"
@@ -109,7 +109,7 @@ ANSIBLE_COLLECTIONS_PATH="$INSTALLED" ansible-galaxy collection install --force 
   # shellcheck disable=SC2016  # $HEADROOM_KMS_ENDPOINT is set by with_emulator.py for the inner shell
   python "$ROOT/tests/emulator/with_emulator.py" -- bash -c \
     'ansible localhost -m headroom.cloud.kms_quota_info -a "region=cn-hangzhou kms_instance_id=kst-hzz0001demo endpoint=$HEADROOM_KMS_ENDPOINT"' \
-    | head -n 3
+    | sed -n 1,3p
 )
 
 step "ansible-builder create (execution environment build context; no container engine needed)"
