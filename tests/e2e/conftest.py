@@ -37,12 +37,12 @@ class Emulator:
         self.proc = None
         self.ports = None
 
-    def start(self, scenario):
+    def start(self, scenario, extra_args=()):
         path = self.workdir / "scenario.json"
         path.write_text(json.dumps(scenario))
         self.proc = subprocess.Popen(
             [sys.executable, str(EMULATOR), "--scenario", str(path), "--port", "0",
-             "--ports-file", str(self.ports_file), "--log", str(self.log_file)],
+             "--ports-file", str(self.ports_file), "--log", str(self.log_file)] + list(extra_args),
             stdout=subprocess.DEVNULL, stderr=(self.workdir / "emulator.stderr").open("w"),
         )
         deadline = time.monotonic() + 15

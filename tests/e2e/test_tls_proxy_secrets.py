@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,8 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from conftest import ALI_SECRET, DEMO_SCENARIO, EMULATOR, HW_PROJECT, HW_SECRET, Emulator, adhoc, ali_env, hw_env, \
-    playbook
+from conftest import ALI_SECRET, DEMO_SCENARIO, HW_PROJECT, HW_SECRET, Emulator, adhoc, ali_env, hw_env, playbook
 
 KST1 = "kst-hzz0001demo"
 
@@ -57,32 +54,12 @@ def make_private_ca(directory: Path):
     return directory / "ca.pem"
 
 
-class TlsEmulator(Emulator):
-    def start_tls(self, scenario, cert, key):
-        path = self.workdir / "scenario.json"
-        path.write_text(json.dumps(scenario))
-        self.proc = subprocess.Popen(
-            [sys.executable, str(EMULATOR), "--scenario", str(path), "--port", "0", "--ports-file",
-             str(self.ports_file), "--log", str(self.log_file), "--tls-cert", str(cert), "--tls-key", str(key)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        import time
-        for dummy in range(300):
-            if self.ports_file.exists():
-                try:
-                    self.ports = json.loads(self.ports_file.read_text())
-                    return
-                except ValueError:
-                    pass
-            time.sleep(0.05)
-        raise RuntimeError("TLS emulator did not start")
-
-
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory):
     directory = tmp_path_factory.mktemp("tls")
     ca = make_private_ca(directory)
-    emu = TlsEmulator(directory)
-    emu.start_tls(DEMO_SCENARIO, directory / "server.pem", directory / "server.key")
+    emu = Emulator(directory)
+    emu.start(DEMO_SCENARIO, ["--tls-cert", str(directory / "server.pem"), "--tls-key", str(directory / "server.key")])
     yield emu, str(ca)
     emu.stop()
 
