@@ -162,7 +162,9 @@ from ansible_collections.headroom.cloud.plugins.module_utils._alicloud import Al
 from ansible_collections.headroom.cloud.plugins.module_utils._quota import MalformedReply, parse_count, records_from_items
 
 RESOURCE_TYPES = ["key", "secret", "qps", "vpc"]
-INSTANCE_ID = re.compile(r"^kst-[a-z0-9]{4,}$")
+# Real ids are kst- and lower-case letters and digits; the API reference masks them with '*'
+# (kst-hzz6****), and a service that echoes such ids must not be refused.
+INSTANCE_ID = re.compile(r"^kst-[A-Za-z0-9*]{1,64}$")
 PAGE_SIZE = 100  # the API's maximum; the service may still answer with smaller pages
 MAX_PAGES = 1000  # a listing that never ends is a broken service, not a big account
 MAX_WORKERS = 16
@@ -212,7 +214,8 @@ class KmsQuotaInfo(AlicloudModule):
             body, request_id = _body(self.call(client, params, "ListKmsInstances", None, "list_kms_instances_with_options",
                                                request))
             request_ids.append(request_id)
-            total = parse_count("TotalCount", body.get("TotalCount"), request_id)
+            # Without TotalCount, paging goes on until a page comes back empty.
+            total = None if body.get("TotalCount") is None else parse_count("TotalCount", body["TotalCount"], request_id)
             container = body.get("KmsInstances", {})
             listed = container.get("KmsInstance", []) if isinstance(container, dict) else container
             if not isinstance(listed, list):
@@ -224,7 +227,7 @@ class KmsQuotaInfo(AlicloudModule):
                                          "is not a KMS instance id", request_id)
                 if kms_id not in instances:
                     instances.append(kms_id)
-            if not listed or len(instances) >= total:
+            if not listed or (total is not None and len(instances) >= total):
                 return instances
         raise MalformedReply("PageNumber", MAX_PAGES, "kept returning new pages; the listing never ended")
 
