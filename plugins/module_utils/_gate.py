@@ -39,7 +39,7 @@ def target_key(requirement):
 
 
 def check_requirements(requirements):
-    """Every problem with the requirements, as readable lines (empty when they are usable)."""
+    """Every problem with the (normalised) requirements, as readable lines; empty when they are usable."""
     problems = []
     for index, req in enumerate(requirements):
         label = "quota_gate_requirements[%d]%s" % (index, " (%s)" % req["name"] if req.get("name") else "")
@@ -47,7 +47,7 @@ def check_requirements(requirements):
         if req["resource_type"] not in RESOURCE_TYPES[service]:
             problems.append("%s: resource_type %r is not a %s resource type; use one of %s" % (
                 label, req["resource_type"], service, ", ".join(RESOURCE_TYPES[service])))
-        if req.get("need") is not None and req["need"] < 0:
+        if req["need"] < 0:
             problems.append("%s: need must be 0 or more, got %s" % (label, req["need"]))
         limit = req.get("max_usage_percent")
         if limit is not None and not 0 <= limit <= 100:
