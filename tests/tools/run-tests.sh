@@ -7,10 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 in_private_network() {
-  if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && unshare -n true 2>/dev/null; then
     unshare -n bash -c 'ip link set lo up && exec "$@"' _ "$@"
   else
-    echo "note: cannot create a private network namespace (needs root and unshare); running on the host network" >&2
+    echo "note: cannot create a private network namespace (needs root, unshare and ip); running on the host network" >&2
     "$@"
   fi
 }
