@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The community's own tooling, as adopters run it: ansible-test sanity and units, ansible-lint
 # (production profile, offline), antsibull-changelog, antsibull-docs (lint + a Sphinx docsite built
-# with warnings as errors), ansible-galaxy build/install/ansible-doc/ad hoc, ansible-builder create.
+# with warnings as errors), ansible-galaxy build/install/ansible-doc/ad hoc, ansible-builder.
 # Called by tests/tools/run-tests.sh with the venv on PATH. Every step prints a header; any
 # failing step fails the run. Nothing is fetched but packages from the registries.
 set -euo pipefail
@@ -10,32 +10,49 @@ ROOT=$PWD
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/headroom-checks.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
-step() { echo; echo "== $* =="; }
+STARTED=$SECONDS
+STEP_STARTED=$SECONDS
+step() {
+  if [ -n "${STEP_NAME:-}" ]; then echo "-- ok: $STEP_NAME ($((SECONDS - STEP_STARTED)) s)"; fi
+  STEP_NAME=$*; STEP_STARTED=$SECONDS
+  echo; echo "== $* =="
+}
+note() { echo "note: $*"; }
 
-step "install the tools (tests/requirements-tools.txt, ansible-core pinned to 2.19)"
-python -m pip install --quiet --disable-pip-version-check -r tests/requirements-tools.txt 2>&1 \
-  | grep -v "^WARNING: Location" || true
-python -m pip check >/dev/null 2>&1 || true
+step "install the tools (tests/requirements-tools.txt, ansible-core kept at 2.19)"
+# pip leaves installed requirements alone (no index lookups) when they already satisfy the pins.
+if ! python -m pip install --quiet --disable-pip-version-check -r tests/requirements-tools.txt >"$WORK/pip.log" 2>&1; then
+  grep -v "^WARNING: Location" "$WORK/pip.log" >&2; exit 1
+fi
+python - <<'PY'
+from importlib.metadata import version
+core = version("ansible-core")
+assert core.startswith("2.19."), "ansible-core %s: this collection is tested on 2.19 only" % core
+for dist in ("ansible-core", "ansible-lint", "antsibull-docs", "antsibull-changelog", "ansible-builder",
+             "sphinx", "sphinx-ansible-theme"):
+    print("  %s %s" % (dist, version(dist)))
+PY
 for tool in ansible-test ansible-lint antsibull-docs antsibull-changelog ansible-builder sphinx-build; do
   command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 1; }
 done
-ansible --version | sed -n 1p
 
 if ! command -v shellcheck >/dev/null; then
   step "install shellcheck (Debian) for the shellcheck sanity test"
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null) \
-      || echo "note: shellcheck could not be installed; ansible-test skips its shellcheck test (with a warning)"
+      || note "shellcheck could not be installed (apt-get failed, see above): ansible-test skips its shellcheck sanity test"
   else
-    echo "note: not root or no apt-get; ansible-test skips its shellcheck test (with a warning)"
+    note "not root or no apt-get, so shellcheck cannot be installed: ansible-test skips its shellcheck sanity test"
   fi
 fi
 
 # ansible-test needs the collection at a real .../ansible_collections/headroom/cloud path (a symlink
-# is refused), so it gets a physical copy of the files git tracks or would track.
+# is refused), so it gets a physical copy of the files git tracks or would track. The other tools
+# resolve headroom.cloud through the same snapshot, whatever the caller's collections path is.
 COPY="$WORK/ansible_collections/headroom/cloud"
 mkdir -p "$COPY"
 git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$COPY"
+export ANSIBLE_COLLECTIONS_PATH="$WORK" PYTHONPATH="$WORK"
 
 # ansible-test downloads a pip bootstrap script from a host this machine cannot reach; it looks in
 # its cache first, so a stand-in that uses ensurepip and the registries goes there.
@@ -55,20 +72,45 @@ if args:
 PY
 
 step "ansible-test sanity --python 3.11 (every test that runs without containers; no ignore files)"
-test ! -e tests/sanity || ! ls tests/sanity/ignore-*.txt >/dev/null 2>&1 || { echo "ignore files are not allowed" >&2; exit 1; }
+if ls tests/sanity/ignore-*.txt >/dev/null 2>&1; then echo "tests/sanity/ignore-*.txt files are not allowed" >&2; exit 1; fi
+command -v shellcheck >/dev/null || note "shellcheck is missing: the shellcheck sanity test is skipped"
+if ! command -v pwsh >/dev/null; then
+  note "pwsh is not installed; pslint has nothing to check anyway (the collection has no PowerShell files)"
+fi
+note "compile and import run for Python 3.11 only (--python 3.11): no other Python version is installed here"
 (cd "$COPY" && ansible-test sanity --python 3.11 --local --color no)
 
-step "ansible-test units --python 3.11"
-(cd "$COPY" && ansible-test units --python 3.11 --venv --color no)
+step "ansible-test units --python 3.11 --venv (tests/unit)"
+(cd "$COPY" && ansible-test units --python 3.11 --venv --color no) >"$WORK/units.log" 2>&1 \
+  || { cat "$WORK/units.log"; exit 1; }
+grep -E "^(Unit test|=+ .*(passed|failed|error))" "$WORK/units.log"
 
-step "ansible-lint --offline --profile production"
-ansible-lint --offline --profile production roles/ examples/ tests/e2e/playbooks/
+step "ansible-lint --offline --profile production (roles/, examples/, tests/e2e/playbooks/)"
+ansible-lint --offline --profile production --nocolor roles/ examples/ tests/e2e/playbooks/
 
-step "antsibull-changelog lint"
+step "antsibull-changelog lint, and every module, plugin and role in the changelog"
 antsibull-changelog lint
+python - <<'PY'
+import json, subprocess, yaml
+dump = json.loads(subprocess.check_output(
+    ["ansible-doc", "--metadata-dump", "--no-fail-on-errors", "headroom.cloud"]))
+present = {(kind, name.split(".")[-1]) for kind, names in dump["all"].items() if kind != "keyword" for name in names}
+listed = set()
+for release in (yaml.safe_load(open("changelogs/changelog.yaml"))["releases"] or {}).values():
+    listed |= {("module", m["name"]) for m in release.get("modules", [])}
+    for section in ("plugins", "objects"):
+        for kind, items in release.get(section, {}).items():
+            listed |= {(kind, item["name"]) for item in items}
+missing = sorted(present - listed)
+if missing:
+    raise SystemExit("not in changelogs/changelog.yaml as new in any release: %s (set version_added and run "
+                     "antsibull-changelog release, or add them with a fragment)" % ", ".join("%s %s" % m for m in missing))
+print("  changelog lists all %d: %s" % (len(present), ", ".join("%s %s" % p for p in sorted(present))))
+PY
 
-step "antsibull-docs lint-collection-docs"
+step "antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all"
 antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all .
+echo "  no problems found"
 
 step "docsite: antsibull-docs sphinx-init + Sphinx HTML build, warnings as errors"
 DOCS="$WORK/docsite"
@@ -85,16 +127,24 @@ antsibull-docs sphinx-init --use-current --dest-dir "$DOCS" headroom.cloud >/dev
   cp "$ROOT/docs/docsite/offline_intersphinx_stand_ins.rst" rst/
   sphinx-build -M html rst build -c . -W --keep-going -q -D extensions=sphinx.ext.autodoc,sphinx_antsibull_ext
 )
+for page in kms_quota_info_module taurusdb_quota_info_module quota_gate_role quota_gate_plan_filter \
+            quota_gate_report_filter docsite/guide_quota_gate docsite/guide_credentials \
+            docsite/guide_troubleshooting docsite/guide_offline_testing; do
+  test -s "$DOCS/build/html/collections/headroom/cloud/$page.html" || { echo "page not built: $page" >&2; exit 1; }
+done
 find "$DOCS/build/html/collections/headroom/cloud" -name '*.html' -printf '  built: %P\n' | sort
 
 step "ansible-galaxy collection build, install into an empty path, ansible-doc and one ad hoc call"
 ansible-galaxy collection build --force --output-path "$WORK/dist" . >/dev/null
-TARBALL=$(find "$WORK/dist" -name 'headroom-cloud-*.tar.gz' | head -n 1)
-if tar -tzf "$TARBALL" | grep -E '(^|/)(\.venv|\.cache|\.git|\.pytest_cache|\.benchmarks|tests/output|bench/results|collections|__pycache__)(/|$)'; then
-  echo "the artefact carries build or test leftovers (see above): fix build_ignore in galaxy.yml" >&2; exit 1
+TARBALL=$(find "$WORK/dist" -name 'headroom-cloud-*.tar.gz')
+tar -tzf "$TARBALL" >"$WORK/tarball.list"
+if grep -E '(^|/)(\.venv|\.cache|\.git|\.ansible|\.pytest_cache|\.benchmarks|\.ci|\.mypy_cache|\.ruff_cache|__pycache__|tests/output|tests/integration/inventory|bench/results|collections|build)(/|$)|\.pyc$|\.tar\.gz$|\.plugin-cache\.yaml$' \
+    "$WORK/tarball.list"; then
+  echo "the artefact carries build or test leftovers (listed above): fix build_ignore in galaxy.yml" >&2; exit 1
 fi
-echo "  $(basename "$TARBALL"): $(tar -tzf "$TARBALL" | wc -l) files"
+echo "  $(basename "$TARBALL"): $(wc -l <"$WORK/tarball.list") entries, no leftovers"
 INSTALLED="$WORK/installed"
+mkdir "$INSTALLED"
 ANSIBLE_COLLECTIONS_PATH="$INSTALLED" ansible-galaxy collection install --force -p "$INSTALLED" "$TARBALL" >/dev/null
 (
   export ANSIBLE_COLLECTIONS_PATH="$INSTALLED" PYTHONPATH=
@@ -109,12 +159,21 @@ ANSIBLE_COLLECTIONS_PATH="$INSTALLED" ansible-galaxy collection install --force 
   # shellcheck disable=SC2016  # $HEADROOM_KMS_ENDPOINT is set by with_emulator.py for the inner shell
   python "$ROOT/tests/emulator/with_emulator.py" -- bash -c \
     'ansible localhost -m headroom.cloud.kms_quota_info -a "region=cn-hangzhou kms_instance_id=kst-hzz0001demo endpoint=$HEADROOM_KMS_ENDPOINT"' \
-    | sed -n 1,3p
+    >"$WORK/adhoc.log" 2>&1 || { cat "$WORK/adhoc.log"; exit 1; }
+  grep -q '^localhost | SUCCESS' "$WORK/adhoc.log" || { cat "$WORK/adhoc.log"; exit 1; }
+  echo "  ad hoc headroom.cloud.kms_quota_info against the emulator: $(grep -c '"resource_type"' "$WORK/adhoc.log") quota records"
 )
 
-step "ansible-builder create (execution environment build context; no container engine needed)"
-# An EE definition as users write one: the built collection plus its Python requirements, which
-# ansible-builder also finds through the collection's meta/execution-environment.yml.
+step "ansible-builder: the collection's EE metadata (introspect) and an EE build context (create)"
+# meta/execution-environment.yml is collection metadata: its `python: requirements.txt` is relative
+# to the collection root, which is how ansible-builder reads it when an EE includes the collection.
+ansible-builder introspect --sanitize "$INSTALLED" >"$WORK/introspect.log"
+grep -Ev '^\s*(#|$)' requirements.txt | while read -r requirement; do
+  grep -qF -- "$requirement" "$WORK/introspect.log" \
+    || { cat "$WORK/introspect.log"; echo "ansible-builder does not see $requirement" >&2; exit 1; }
+done
+echo "  introspect: headroom.cloud brings $(grep -c 'from collection headroom.cloud' "$WORK/introspect.log") Python requirements"
+# An EE definition as users write one: the built collection plus its Python requirements.
 mkdir -p "$WORK/ee-def"
 cp "$TARBALL" requirements.txt "$WORK/ee-def/"
 cat > "$WORK/ee-def/execution-environment.yml" <<EE
@@ -131,7 +190,8 @@ dependencies:
   python: requirements.txt
 EE
 ansible-builder create -f "$WORK/ee-def/execution-environment.yml" --context "$WORK/ee" >/dev/null
+test -s "$WORK/ee/Containerfile" -o -s "$WORK/ee/Dockerfile"
 find "$WORK/ee" -maxdepth 2 -mindepth 1 -printf '  context: %P\n' | sort
 
-echo
-echo "community checks passed"
+step "done"
+echo "community checks passed in $((SECONDS - STARTED)) s"
