@@ -7,25 +7,40 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
-from ansible_collections.headroom.cloud.plugins.module_utils._gate import GateInputError, plan, report, results_by_target
+from ansible_collections.headroom.cloud.plugins.module_utils._gate import (
+    GateInputError,
+    plan,
+    plan_play,
+    play_report,
+    report,
+    results_by_target,
+)
 
 
-def quota_gate_plan(requirements):
+def quota_gate_plan(requirements, shares=None):
+    """The distinct targets of ``requirements``; with ``shares`` (play scope), which host reads which."""
+    if shares is not None:
+        return plan_play(shares)
     try:
         return plan(requirements)
     except GateInputError as exc:
         raise AnsibleFilterError(str(exc))
 
 
-def quota_gate_report(requirements, plan, kms=None, taurusdb=None, low_percent=20, on_unknown="fail", warn=False):
+def quota_gate_report(requirements, plan, kms=None, taurusdb=None, low_percent=20, on_unknown="fail", warn=False,
+                      shares=None):
     """Judge ``requirements`` against the registered results of the role's reads.
 
     ``plan`` is what quota_gate_plan returned; ``kms`` and ``taurusdb`` are the registered results of
-    each service's read. With ``warn``, requirements that are ``low``, or ``unknown`` while
-    ``on_unknown`` is ``warn``, are also shown as Ansible warnings.
+    each service's read. In play scope, ``shares`` holds every host's requirements, reads and
+    results instead, and one report judges them all. With ``warn``, requirements that are ``low``,
+    or ``unknown`` while ``on_unknown`` is ``warn``, are also shown as Ansible warnings.
     """
-    results = results_by_target(plan, {"kms": kms, "taurusdb": taurusdb})
-    the_report = report(requirements, results, low_percent=float(low_percent), on_unknown=on_unknown)
+    if shares is not None:
+        the_report = play_report(shares, low_percent=float(low_percent), on_unknown=on_unknown)
+    else:
+        results = results_by_target(plan, {"kms": kms, "taurusdb": taurusdb})
+        the_report = report(requirements, results, low_percent=float(low_percent), on_unknown=on_unknown)
     if warn:
         display = Display()
         for check in the_report["checks"]:

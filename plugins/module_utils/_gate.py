@@ -3,7 +3,13 @@
 """The quota_gate role's logic: plan the reads, then judge every requirement against what was read.
 
 Private to headroom.cloud: not a public API, may change without notice. It runs on the controller
-through the quota_gate_plan and quota_gate_report filters; it imports no SDK.
+through the quota_gate_* filters; it imports no SDK.
+
+Requirements that draw on the same quota are judged together: their needs are added before they
+are compared with what is available, because that is what the play will consume. Two requirements
+share a quota when they have the same service, the same target *as read* (region plus the KMS
+instance or project the read resolved) and the same resource type, and, in play scope, reach it
+through the same connection settings.
 """
 
 from __future__ import annotations
@@ -79,6 +85,28 @@ def plan(requirements):
     return targets
 
 
+def plan_play(shares):
+    """Play scope: which host reads which targets, so that each distinct target is read once for the play.
+
+    ``shares`` holds one entry per host of the play (None for a host that does not run the gate):
+    ``host``, ``plan`` (that host's :func:`plan`) and ``connection`` (per service, an id of the
+    effective connection settings). A target is the same for two hosts only when both its key and
+    the host's connection id for that service are; the first host that needs it reads it, with its
+    own connection settings. Returns ``{host: {service: [targets]}}`` for every host.
+    """
+    reads = {}
+    seen = set()
+    for share in filter(None, shares):
+        mine = reads.setdefault(share["host"], dict((service, []) for service in TARGET_FIELD))
+        for service in TARGET_FIELD:
+            for target in share["plan"][service]:
+                identity = (share["connection"][service], target["key"])
+                if identity not in seen:
+                    seen.add(identity)
+                    mine[service].append(target)
+    return reads
+
+
 def results_by_target(the_plan, batches):
     """Map each target key to its own result, from each service's batch result (in plan order).
 
@@ -110,6 +138,9 @@ def _describe_target(req, result):
 
 def _pick_record(req, result):
     """The quota record for a requirement, or the reason there is none."""
+    if result is None or result.get("failed") or "quotas" not in result:
+        # A failed read, or anything that is not a module's quota result: never guess.
+        return None, (result or {}).get("msg") or "the quota was not read"
     records = result.get("quotas") or []
     if req["service"] == "kms":
         instances = result.get("kms_instance_ids") or []
@@ -125,31 +156,53 @@ def _pick_record(req, result):
     return matching[0], None
 
 
+def quota_identity(req, result, record, scope=""):
+    """The quota a requirement draws on, as read: an implicit and an explicit reference to one KMS
+    instance are the same quota. ``scope`` keeps apart hosts with other accounts or endpoints."""
+    target = record.get("kms_instance_id") if req["service"] == "kms" else result.get("project_id")
+    return (scope, req["service"], result.get("region") or req.get("region"), target, req["resource_type"])
+
+
+def _tightest(records):
+    """Of several reads of one quota (an implicit and an explicit reference read it twice), the
+    one with the least headroom: the gate must never pass on the more generous of two answers."""
+    limited = [r for r in records if not r["unlimited"]]
+    return min(limited, key=lambda r: r["available"]) if limited else records[0]
+
+
+def _verdict(req, record, total, others, low_percent):
+    """(status, detail) for one requirement whose quota must hold ``total`` units in all.
+
+    ``total`` is the requirement's own need plus the needs of ``others`` (the labels of the other
+    requirements on the same quota). A requirement that needs nothing is never the one short, but
+    its ``max_usage_percent`` and the low warning are judged on the usage the others leave.
+    """
+    need = req["need"]
+    shown = "need %d (%d with %s)" % (need, total, ", ".join(others)) if others else "need %d" % need
+    if record["unlimited"]:
+        return "ok", "%s, unlimited quota (%d used)" % (shown, record["used"])
+    quota, used, available = record["quota"], record["used"], record["available"]
+    base = "%s, used %d of %d, %d available" % (shown, used, quota, available)
+    if need > 0 and available < total:
+        return "insufficient", "%s (short by %d)" % (base, total - available)
+    limit = req.get("max_usage_percent")
+    usage_after = 100.0 if quota == 0 else 100.0 * (used + total) / quota
+    if limit is not None and usage_after > limit:
+        return "insufficient", "%s (usage after creation %.1f%% exceeds max_usage_percent %s%%)" % (
+            base, usage_after, _number(limit))
+    free_after = 0.0 if quota == 0 else 100.0 * (available - total) / quota
+    if free_after < low_percent:
+        return "low", "%s (leaves %.1f%% free, under %s%%)" % (base, free_after, _number(low_percent))
+    return "ok", base
+
+
 def judge(req, result, low_percent):
-    """(status, detail) for one requirement and the module result of its target."""
-    if result is None or result.get("failed") or "quotas" not in result:
-        # A failed read, or anything that is not a module's quota result: never guess.
-        reason = (result or {}).get("msg") or "the quota was not read"
-        return "unknown", None, "quota could not be read: %s" % reason
+    """(status, record, detail) for one requirement judged on its own."""
     record, reason = _pick_record(req, result)
     if record is None:
         return "unknown", None, "quota could not be read: %s" % reason
-    need = req["need"]
-    if record["unlimited"]:
-        return "ok", record, "need %d, unlimited quota (%d used)" % (need, record["used"])
-    quota, used, available = record["quota"], record["used"], record["available"]
-    base = "need %d, used %d of %d, %d available" % (need, used, quota, available)
-    if available < need:
-        return "insufficient", record, "%s (short by %d)" % (base, need - available)
-    limit = req.get("max_usage_percent")
-    usage_after = 100.0 if quota == 0 else 100.0 * (used + need) / quota
-    if limit is not None and usage_after > limit:
-        return "insufficient", record, "%s (usage after creation %.1f%% exceeds max_usage_percent %s%%)" % (
-            base, usage_after, _number(limit))
-    free_after = 0.0 if quota == 0 else 100.0 * (available - need) / quota
-    if free_after < low_percent:
-        return "low", record, "%s (leaves %.1f%% free, under %s%%)" % (base, free_after, _number(low_percent))
-    return "ok", record, base
+    status, detail = _verdict(req, record, req["need"], [], low_percent)
+    return status, record, detail
 
 
 def _number(value):
@@ -157,31 +210,87 @@ def _number(value):
 
 
 def report(requirements, results, low_percent=20, on_unknown="fail"):
-    """The gate's report: ``passed`` and one check per requirement, in the order given.
+    """The gate's report for one host: ``passed`` and one check per requirement, in the order given.
 
     ``results`` maps a target key (see plan) to the module result of that target.
     """
+    entries = [dict(req=req, result=results.get(target_key(req))) for req in normalise(requirements)]
+    return _report(entries, low_percent, on_unknown)
+
+
+def play_report(shares, low_percent=20, on_unknown="fail"):
+    """The one report of a play-scope gate: every host's requirements, judged together.
+
+    ``shares`` are the entries of :func:`plan_play`, each also with ``requirements``, ``reads``
+    (the targets this host read, from plan_play) and ``results`` (its registered module results per
+    service). Needs on one quota are summed across hosts when they reach it through the same
+    connection settings.
+    """
+    shares = [share for share in shares if share]
+    results = {}
+    for share in shares:
+        by_key = results_by_target(share["reads"], share["results"])
+        for service in TARGET_FIELD:
+            for target in share["reads"][service]:
+                results[(share["connection"][service], target["key"])] = by_key[target["key"]]
+    entries = []
+    for share in shares:
+        for req in normalise(share["requirements"]):
+            scope = share["connection"][req["service"]]
+            entries.append(dict(req=req, host=share["host"], scope=scope,
+                                result=results.get((scope, target_key(req)))))
+    return _report(entries, low_percent, on_unknown)
+
+
+def _report(entries, low_percent, on_unknown):
+    """Judge ``entries`` (``req``, ``result``, and in play scope ``host`` and ``scope``) together."""
+    per_host_index = {}
+    groups = {}
+    for entry in entries:
+        req, result = entry["req"], entry["result"]
+        index = per_host_index[entry.get("host")] = per_host_index.get(entry.get("host"), 0) + 1
+        entry["name"] = req.get("name") or "requirement %d" % index
+        entry["label"] = "%s: %s" % (entry["host"], entry["name"]) if entry.get("host") else entry["name"]
+        entry["record"], entry["reason"] = _pick_record(req, result)
+        if entry["record"] is not None:
+            identity = quota_identity(req, result, entry["record"], entry.get("scope", ""))
+            groups.setdefault(identity, []).append(entry)
+    for members in groups.values():
+        record = _tightest([member["record"] for member in members])
+        total = sum(member["req"]["need"] for member in members)
+        for member in members:
+            member["record"] = record
+            member["total"] = total
+            member["others"] = [other["label"] for other in members if other is not member and other["req"]["need"] > 0]
+
     checks = []
-    for index, req in enumerate(normalise(requirements)):
-        result = results.get(target_key(req))
-        status, record, detail = judge(req, result, low_percent)
-        name = req.get("name") or "requirement %d" % (index + 1)
+    for entry in entries:
+        req, result, record = entry["req"], entry["result"], entry["record"]
+        if record is None:
+            status, detail = "unknown", "quota could not be read: %s" % entry["reason"]
+        else:
+            status, detail = _verdict(req, record, entry["total"], entry["others"], low_percent)
         record = record or {}
-        checks.append(dict(
+        check = dict(
             available=record.get("available"),
-            message="%s: %s — %s" % (name, _describe_target(req, result), detail),
-            name=name,
+            message="%s: %s — %s" % (entry["label"], _describe_target(req, result), detail),
+            name=entry["name"],
             need=req["need"],
+            need_total=entry.get("total", req["need"]),
             quota=record.get("quota"),
             region=(result or {}).get("region") or req.get("region"),
             resource_type=req["resource_type"],
             service=req["service"],
+            shared_with=entry.get("others", []),
             status=status,
             target=record.get("kms_instance_id") or req.get("kms_instance_id") or req.get("project_id")
             or (result or {}).get("project_id"),
             unlimited=record.get("unlimited"),
             used=record.get("used"),
-        ))
+        )
+        if entry.get("host"):
+            check["host"] = entry["host"]
+        checks.append(check)
     blocking = ("insufficient", "unknown") if on_unknown == "fail" else ("insufficient",)
     failures = [c["message"] for c in checks if c["status"] in blocking]
     if failures:

@@ -96,14 +96,15 @@ def test_an_unlimited_quota_is_always_ok(scenario, emulator, run_env, tmp_path):
 
 def test_max_usage_percent_makes_a_fitting_requirement_insufficient(scenario, emulator, run_env, tmp_path):
     scenario.install()
+    # Both draw on the project's instance quota, so usage after creation counts both: (4 + 2) / 50 = 12%.
     requirements = [{"name": "db", "service": "taurusdb", "resource_type": "instance", "need": 1,
-                     "max_usage_percent": 9},  # (4 + 1) / 50 = 10% > 9%
+                     "max_usage_percent": 11},  # 12% > 11%
                     {"name": "db2", "service": "taurusdb", "resource_type": "instance", "need": 1,
-                     "max_usage_percent": 10}]  # exactly 10%: allowed
+                     "max_usage_percent": 12}]  # exactly 12%: allowed
     proc, report = run_gate(emulator, run_env, tmp_path, requirements)
     assert proc.returncode != 0
     assert statuses(report) == [("db", "insufficient"), ("db2", "ok")]
-    assert "usage after creation 10.0% exceeds max_usage_percent 9%" in report["checks"][0]["message"]
+    assert "usage after creation 12.0% exceeds max_usage_percent 11%" in report["checks"][0]["message"]
 
 
 def test_check_mode_gates_the_same_way(scenario, emulator, run_env, tmp_path):

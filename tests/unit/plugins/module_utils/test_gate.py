@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.headroom.cloud.plugins.module_utils._gate import GateInputError, judge, plan, report, results_by_target
+from ansible_collections.headroom.cloud.plugins.module_utils._gate import (
+    GateInputError,
+    judge,
+    plan,
+    plan_play,
+    play_report,
+    report,
+    results_by_target,
+)
 
 
 def kms_result(quota, used, instance="kst-abcd1", region="cn-hangzhou", instances=None):
@@ -95,3 +103,157 @@ def test_need_defaults_to_one_and_strings_are_numbers():
     result = report([dict(service="kms", resource_type="key", kms_instance_id="kst-abcd1", need="2")],
                     {key: kms_result(12, 10)})
     assert result["checks"][0]["need"] == 2 and result["checks"][0]["status"] == "low"
+
+
+# --- requirements that share a quota are judged on their summed need -------------------------------------------
+
+def keys(name, need, **kw):
+    return req(name=name, need=need, **kw)
+
+
+def one_target_report(requirements, result, **kw):
+    """Every requirement reads the same result (whatever its key), as when they name one target."""
+    results = dict((key, result) for key in [t["key"] for t in plan(requirements)["kms"]])
+    return report(requirements, results, **kw)
+
+
+def test_two_requirements_that_fit_alone_but_not_together_are_both_insufficient():
+    the_report = one_target_report([keys("rollout-a", 3), keys("rollout-b", 3)], kms_result(12, 8))
+    assert [c["status"] for c in the_report["checks"]] == ["insufficient", "insufficient"]
+    assert the_report["checks"][0]["message"] == ("rollout-a: kms key on kst-abcd1 in cn-hangzhou — need 3 (6 with "
+                                                  "rollout-b), used 8 of 12, 4 available (short by 2)")
+    assert "need 3 (6 with rollout-a)" in the_report["checks"][1]["message"]
+    assert [(c["need_total"], c["shared_with"]) for c in the_report["checks"]] == [(6, ["rollout-b"]), (6, ["rollout-a"])]
+    assert the_report["summary"].startswith("Quota gate failed: 2 of 2 requirements cannot be met:")
+
+
+def test_two_requirements_that_fit_together_pass_with_the_low_warning_on_the_total():
+    alone = one_target_report([keys("a", 2)], kms_result(20, 13))
+    assert alone["checks"][0]["status"] == "ok"  # 5 of 20 left: 25%
+    the_report = one_target_report([keys("a", 2), keys("b", 2)], kms_result(20, 13))
+    assert the_report["passed"] is True
+    assert [c["status"] for c in the_report["checks"]] == ["low", "low"]  # 3 of 20 left after both: 15%
+    assert "need 2 (4 with b), used 13 of 20, 7 available (leaves 15.0% free, under 20%)" in \
+        the_report["checks"][0]["message"]
+
+
+def test_three_requirements_on_one_quota():
+    the_report = one_target_report([keys("a", 1), keys("b", 2), keys("c", 3)], kms_result(100, 90))
+    assert [c["status"] for c in the_report["checks"]] == ["low", "low", "low"]
+    assert "need 2 (6 with a, c), used 90 of 100, 10 available" in the_report["checks"][1]["message"]
+    short = one_target_report([keys("a", 1), keys("b", 2), keys("c", 3)], kms_result(100, 95))
+    assert short["failures"] and len(short["failures"]) == 3
+    assert all("(short by 1)" in c["message"] for c in short["checks"])
+
+
+def test_a_need_zero_requirement_adds_nothing_and_is_never_the_one_short():
+    the_report = one_target_report([keys("a", 3), keys("watch", 0, max_usage_percent=90), keys("b", 3)],
+                                   kms_result(12, 8))
+    a, watch, b = the_report["checks"]
+    assert a["need_total"] == 6 and a["shared_with"] == ["b"]  # the need-0 requirement is not a sharer
+    assert a["status"] == b["status"] == "insufficient"
+    assert watch["need_total"] == 6
+    # Not short itself, but its usage limit is judged on what the others will use: (8 + 6) / 12 > 90%.
+    assert watch["status"] == "insufficient" and "usage after creation 116.7% exceeds" in watch["message"]
+    calm = one_target_report([keys("a", 1), keys("watch", 0)], kms_result(100, 10))
+    assert [c["status"] for c in calm["checks"]] == ["ok", "ok"]
+
+
+def test_different_resource_types_on_one_target_are_never_summed():
+    result = dict(kms_result(12, 8), quotas=kms_result(12, 8)["quotas"] + [dict(
+        kms_instance_id="kst-abcd1", resource_type="secret", quota=12, used=8, unlimited=False, available=4)])
+    the_report = one_target_report([keys("k", 3), req(name="s", resource_type="secret", need=3)], result)
+    assert [(c["status"], c["need_total"], c["shared_with"]) for c in the_report["checks"]] == [
+        ("low", 3, []), ("low", 3, [])]
+
+
+def test_the_same_resource_type_on_different_targets_is_never_summed():
+    requirements = [keys("a", 3), keys("b", 3, kms_instance_id="kst-other1")]
+    the_plan = plan(requirements)
+    results = {the_plan["kms"][0]["key"]: kms_result(12, 8),
+               the_plan["kms"][1]["key"]: kms_result(12, 8, instance="kst-other1")}
+    the_report = report(requirements, results)
+    assert [(c["status"], c["need_total"]) for c in the_report["checks"]] == [("low", 3), ("low", 3)]
+    # Same instance id, other region: another quota.
+    requirements = [keys("a", 3, region="cn-hangzhou"), keys("b", 3, region="cn-shanghai")]
+    the_plan = plan(requirements)
+    results = {the_plan["kms"][0]["key"]: kms_result(12, 8),
+               the_plan["kms"][1]["key"]: kms_result(12, 8, region="cn-shanghai")}
+    assert [c["need_total"] for c in report(requirements, results)["checks"]] == [3, 3]
+
+
+def test_an_implicit_and_an_explicit_reference_to_one_instance_are_summed():
+    requirements = [keys("named", 3), dict(service="kms", resource_type="key", need=3, name="implicit")]
+    the_plan = plan(requirements)
+    assert len(the_plan["kms"]) == 2  # two reads as planned, one quota as read
+    results = {the_plan["kms"][0]["key"]: kms_result(12, 8), the_plan["kms"][1]["key"]: kms_result(12, 8)}
+    the_report = report(requirements, results)
+    assert [(c["status"], c["need_total"]) for c in the_report["checks"]] == [("insufficient", 6)] * 2
+
+
+def test_two_reads_of_one_quota_are_judged_on_the_tighter_one():
+    requirements = [keys("named", 1), dict(service="kms", resource_type="key", need=1, name="implicit")]
+    the_plan = plan(requirements)
+    results = {the_plan["kms"][0]["key"]: kms_result(12, 2), the_plan["kms"][1]["key"]: kms_result(12, 11)}
+    the_report = report(requirements, results)
+    assert [(c["status"], c["available"]) for c in the_report["checks"]] == [("insufficient", 1)] * 2
+
+
+def test_max_usage_percent_is_judged_on_the_total():
+    the_report = one_target_report([keys("a", 5, max_usage_percent=60), keys("b", 5)], kms_result(100, 50))
+    assert the_report["checks"][0]["status"] == "ok"  # (50 + 10) / 100 = 60%: at the limit
+    over = one_target_report([keys("a", 5, max_usage_percent=59), keys("b", 5)], kms_result(100, 50))
+    assert "usage after creation 60.0% exceeds max_usage_percent 59%" in over["checks"][0]["message"]
+    assert over["checks"][1]["status"] == "ok"  # b sets no limit, and 40 of 100 stay free
+
+
+def test_an_unlimited_shared_quota_is_ok():
+    the_report = one_target_report([keys("a", 10 ** 6), keys("b", 10 ** 6)], kms_result(-1, 5))
+    assert [c["status"] for c in the_report["checks"]] == ["ok", "ok"]
+    assert "need 1000000 (2000000 with b), unlimited quota (5 used)" in the_report["checks"][0]["message"]
+
+
+# --- play scope: every host's requirements judged together -------------------------------------------------------
+
+def share(host, requirements, connection="acct-1"):
+    return dict(host=host, requirements=requirements, plan=plan(requirements),
+                connection=dict(kms=connection, taurusdb=connection))
+
+
+def run_play(shares, result_for):
+    """plan_play, then each reading host 'reads' with ``result_for(connection, target)``, then play_report."""
+    reads = plan_play(shares)
+    for item in filter(None, shares):
+        item["reads"] = reads[item["host"]]
+        item["results"] = dict((service, {"results": [result_for(item["connection"][service], t) for t in targets]})
+                               for service, targets in item["reads"].items())
+    return reads, play_report(shares)
+
+
+def test_play_scope_reads_each_target_once_and_sums_across_hosts():
+    shares = [share(host, [keys("app key", 2)]) for host in ("web1", "web2", "web3")]
+    reads, the_report = run_play(shares, lambda connection, target: kms_result(12, 8))
+    assert [len(reads[h]["kms"]) for h in ("web1", "web2", "web3")] == [1, 0, 0]
+    assert the_report["passed"] is False
+    assert [(c["host"], c["status"], c["need_total"]) for c in the_report["checks"]] == [
+        ("web1", "insufficient", 6), ("web2", "insufficient", 6), ("web3", "insufficient", 6)]
+    assert the_report["checks"][0]["message"] == (
+        "web1: app key: kms key on kst-abcd1 in cn-hangzhou — need 2 (6 with web2: app key, web3: app key), "
+        "used 8 of 12, 4 available (short by 2)")
+
+
+def test_play_scope_never_sums_hosts_of_other_accounts():
+    shares = [share("web1", [keys("k", 2)], "acct-1"), share("web2", [keys("k", 2)], "acct-1"),
+              share("db1", [keys("k", 2)], "acct-2")]
+    seen = []
+    reads, the_report = run_play(shares, lambda connection, target: seen.append(connection) or kms_result(20, 14))
+    assert sorted(seen) == ["acct-1", "acct-2"]  # one read per account, by that account's first host
+    assert [len(reads[h]["kms"]) for h in ("web1", "web2", "db1")] == [1, 0, 1]
+    assert [(c["host"], c["status"], c["need_total"]) for c in the_report["checks"]] == [
+        ("web1", "low", 4), ("web2", "low", 4), ("db1", "ok", 2)]
+
+
+def test_play_scope_skips_hosts_without_a_share():
+    shares = [share("web1", [keys("k", 1)]), None]
+    reads, the_report = run_play(shares, lambda connection, target: kms_result(12, 0))
+    assert list(reads) == ["web1"] and the_report["passed"] is True

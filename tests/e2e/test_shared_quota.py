@@ -1,0 +1,176 @@
+# Copyright: headroom.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Requirements that share a quota, across requirements and across hosts, and a gate that --tags cannot skip.
+
+Real ansible-playbook runs against the emulator; the request log proves how often each target is read.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import ALI_KEY, ALI_SECRET, ali_env, playbook
+from test_quota_gate_role import KST1, run_gate, statuses
+
+PLAYBOOKS = Path(__file__).parent / "playbooks"
+
+
+def four_keys_left(scenario):
+    """kst-hzz0001demo: 8 of 12 keys used, 4 available."""
+    scenario["alicloud"]["instances"][0]["quotas"][0].update(ResourceQuota=12, UsedQuantity=8)
+
+
+def kms_reads(emulator):
+    return sorted((c["operation"], c["target"]) for c in emulator.requests()
+                  if c["operation"] == "GetKmsInstanceQuotaInfos")
+
+
+def keys(name, need, **kw):
+    return dict(name=name, service="kms", resource_type="key", kms_instance_id=KST1, need=need, **kw)
+
+
+def test_two_requirements_that_fit_alone_fail_together(scenario, emulator, run_env, tmp_path):
+    four_keys_left(scenario)
+    scenario.install()
+    proc, report = run_gate(emulator, run_env, tmp_path, [keys("rollout-a", 3), keys("rollout-b", 3)])
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "PROVISIONING STARTED" not in output
+    assert statuses(report) == [("rollout-a", "insufficient"), ("rollout-b", "insufficient")]
+    assert "Quota gate failed: 2 of 2 requirements cannot be met:" in output
+    assert ("- rollout-a: kms key on kst-hzz0001demo in cn-hangzhou — need 3 (6 with rollout-b), used 8 of 12, "
+            "4 available (short by 2)") in output
+    assert "- rollout-b: kms key on kst-hzz0001demo in cn-hangzhou — need 3 (6 with rollout-a)" in output
+    assert [(c["need_total"], c["shared_with"]) for c in report["checks"]] == [(6, ["rollout-b"]), (6, ["rollout-a"])]
+    assert kms_reads(emulator) == [("GetKmsInstanceQuotaInfos", KST1)]  # one read for both
+
+
+def test_two_requirements_that_fit_together_pass_with_the_low_warning(scenario, emulator, run_env, tmp_path):
+    four_keys_left(scenario)
+    scenario.install()
+    proc, report = run_gate(emulator, run_env, tmp_path, [keys("a", 2), keys("b", 2)])
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert statuses(report) == [("a", "low"), ("b", "low")]
+    assert "[WARNING]: quota low: a: kms key on kst-hzz0001demo in cn-hangzhou — need 2 (4 with b), used 8 of 12, " \
+        "4 available (leaves 0.0% free, under 20%)" in output
+    assert "PROVISIONING STARTED" in output
+
+
+def test_an_implicit_and_an_explicit_reference_to_the_only_instance_are_summed(scenario, emulator, run_env, tmp_path):
+    four_keys_left(scenario)
+    del scenario["alicloud"]["instances"][1]  # cn-hangzhou now has one instance, kst-hzz0001demo
+    scenario.install()
+    proc, report = run_gate(emulator, run_env, tmp_path, [
+        keys("named", 3), dict(name="implicit", service="kms", resource_type="key", need=3)])
+    assert proc.returncode != 0
+    assert statuses(report) == [("named", "insufficient"), ("implicit", "insufficient")]
+    assert "need 3 (6 with implicit), used 8 of 12, 4 available (short by 2)" in report["checks"][0]["message"]
+
+
+def test_other_resource_types_and_other_targets_are_never_summed(scenario, emulator, run_env, tmp_path):
+    four_keys_left(scenario)
+    scenario.install()
+    proc, report = run_gate(emulator, run_env, tmp_path, [
+        keys("keys", 3),
+        dict(name="vpcs", service="kms", resource_type="vpc", kms_instance_id=KST1, need=3),  # 4 of 5 left
+        dict(name="other instance", service="kms", resource_type="key", kms_instance_id="kst-hzz0002demo", need=3),
+    ])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [(c["name"], c["need_total"], c["shared_with"]) for c in report["checks"]] == [
+        ("keys", 3, []), ("vpcs", 3, []), ("other instance", 3, [])]
+
+
+# --- tags: the gate runs whatever tags the play is run with ---------------------------------------------------
+
+@pytest.mark.parametrize("form", ["roles", "import_role", "include_role"])
+def test_tags_never_skip_the_gate_and_skip_tags_quota_gate_does(scenario, emulator, run_env, tmp_path, form):
+    four_keys_left(scenario)
+    scenario.install()
+    variables = tmp_path / "vars.json"
+    variables.write_text(json.dumps(dict(kms_endpoint=emulator.kms_endpoint("cn-hangzhou"),
+                                         quota_gate_requirements=[keys("keys", 5)])))
+    env = ali_env(run_env, emulator)
+    gated = playbook(PLAYBOOKS / ("tags_%s.yml" % form), env, ["-e", "@%s" % variables, "--tags", "provision"])
+    output = gated.stdout + gated.stderr
+    assert gated.returncode != 0, output
+    assert "Quota gate failed: 1 of 1 requirements cannot be met" in output
+    assert "PROVISIONING STARTED" not in output
+    assert kms_reads(emulator) == [("GetKmsInstanceQuotaInfos", KST1)]
+
+    skipped = playbook(PLAYBOOKS / ("tags_%s.yml" % form), env, ["-e", "@%s" % variables, "--skip-tags", "quota_gate"])
+    assert skipped.returncode == 0, skipped.stdout + skipped.stderr
+    assert "PROVISIONING STARTED" in skipped.stdout
+    assert kms_reads(emulator) == [("GetKmsInstanceQuotaInfos", KST1)]  # no read the second time
+
+
+# --- play scope: hosts that provision into one quota ------------------------------------------------------------
+
+def run_play(emulator, run_env, tmp_path, scope, hosts):
+    """Run play_scope.yml on ``hosts`` ({name: host variables}); return the run and each host's report."""
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(json.dumps({"all": {"hosts": hosts}}))
+    report_dir = tmp_path / "reports"
+    report_dir.mkdir()
+    variables = tmp_path / "vars.json"
+    variables.write_text(json.dumps(dict(kms_endpoint=emulator.kms_endpoint("cn-hangzhou"), quota_gate_scope=scope,
+                                         report_dir=str(report_dir))))
+    proc = playbook(PLAYBOOKS / "play_scope.yml", ali_env(run_env, emulator), ["-e", "@%s" % variables, "-f", "5"],
+                    inventory=str(inventory))
+    reports = dict((path.stem, json.loads(path.read_text())) for path in report_dir.glob("*.json"))
+    return proc, reports
+
+
+APP_SERVERS = dict((host, {"quota_gate_requirements": [keys("app key", 2)]}) for host in ("web1", "web2", "web3"))
+
+
+def test_play_scope_sums_every_hosts_need_and_reads_once(scenario, emulator, run_env, tmp_path):
+    four_keys_left(scenario)
+    scenario.install()
+    proc, reports = run_play(emulator, run_env, tmp_path, "play", APP_SERVERS)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert "PROVISIONING STARTED" not in output
+    assert sorted(reports) == ["web1", "web2", "web3"]
+    assert reports["web1"] == reports["web2"] == reports["web3"]  # one verdict for the play
+    report = reports["web1"]
+    assert [(c["host"], c["status"], c["need_total"]) for c in report["checks"]] == [
+        ("web1", "insufficient", 6), ("web2", "insufficient", 6), ("web3", "insufficient", 6)]
+    assert ("- web1: app key: kms key on kst-hzz0001demo in cn-hangzhou — need 2 (6 with web2: app key, "
+            "web3: app key), used 8 of 12, 4 available (short by 2)") in output
+    assert kms_reads(emulator) == [("GetKmsInstanceQuotaInfos", KST1)]  # one read for the whole play
+
+
+def test_host_scope_judges_each_host_alone(scenario, emulator, run_env, tmp_path):
+    four_keys_left(scenario)
+    scenario.install()
+    proc, reports = run_play(emulator, run_env, tmp_path, "host", APP_SERVERS)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # Each host alone fits (2 of 4), so each passes: the per-host behaviour that play scope exists to fix.
+    assert [reports[h]["checks"][0]["status"] for h in ("web1", "web2", "web3")] == ["low"] * 3
+    assert [reports[h]["passed"] for h in ("web1", "web2", "web3")] == [True] * 3
+    assert proc.stdout.count("PROVISIONING STARTED") == 3
+
+
+def test_play_scope_never_sums_hosts_of_other_accounts(scenario, emulator, run_env, tmp_path):
+    four_keys_left(scenario)
+    other = "LTAI5tOtherAccount02"
+    scenario["alicloud"]["credentials"][other] = {"secret": "other-secret-do-not-use", "account": "2222222222222222"}
+    scenario["alicloud"]["instances"].append(dict(
+        scenario["alicloud"]["instances"][0], account="2222222222222222"))  # the same id in another account
+    scenario.install()
+    hosts = dict(APP_SERVERS, db1={"quota_gate_requirements": [keys("app key", 2)],
+                                   "host_access_key_id": other, "host_access_key_secret": "other-secret-do-not-use"})
+    hosts.pop("web3")
+    proc, reports = run_play(emulator, run_env, tmp_path, "play", hosts)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert [(c["host"], c["need_total"]) for c in reports["web1"]["checks"]] == [("web1", 4), ("web2", 4), ("db1", 2)]
+    reads = [(c["operation"], c.get("access_key_id")) for c in emulator.requests()
+             if c["operation"] == "GetKmsInstanceQuotaInfos"]
+    assert len(reads) == 2, reads  # one per account
+    for secret in ("other-secret-do-not-use", ALI_SECRET):
+        assert secret not in output
+    assert ALI_KEY not in json.dumps(reports)
