@@ -1,6 +1,7 @@
 """Run a command against the bundled cloud emulator: start it, export where it is, run, stop it.
 
-    python tests/emulator/with_emulator.py [--scenario FILE.json] [--latency-ms N] -- COMMAND...
+    python tests/emulator/with_emulator.py [--scenario FILE.json] [--latency-ms N]
+        [--integration-config PATH] -- COMMAND...
 
 The command sees, besides its own environment:
   HEADROOM_EMULATOR_URL            the emulator's main URL (Huawei IAM and TaurusDB, and the control API)
@@ -10,6 +11,9 @@ The command sees, besides its own environment:
   HUAWEICLOUD_SDK_IAM_ENDPOINT     the IAM endpoint (the main URL)
 and the scenario's first credentials of each cloud in the vendors' own variables
 (ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, HUAWEICLOUD_SDK_AK/SK), unless --no-credentials.
+With --integration-config, the same facts are also written to PATH as the variables that the
+ansible-test integration targets read (tests/integration/integration_config.yml; ansible-test hands
+that file to every target, as it passes no environment through), and PATH is removed afterwards.
 Everything stays on loopback. Use it to test your own playbooks offline.
 """
 
@@ -50,12 +54,27 @@ def emulator_environment(emu, scenario, credentials=True):
     return env
 
 
+def integration_config(env):
+    """The variables of tests/integration/integration_config.yml, from the exported environment."""
+    return {
+        "headroom_emulator_url": env["HEADROOM_EMULATOR_URL"],
+        "headroom_kms_endpoint": env["HEADROOM_KMS_ENDPOINT"],
+        "headroom_taurusdb_endpoint": env["HEADROOM_TAURUSDB_ENDPOINT"],
+        "headroom_alicloud": {"access_key_id": env["ALIBABA_CLOUD_ACCESS_KEY_ID"],
+                              "access_key_secret": env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]},
+        "headroom_huaweicloud": {"access_key": env["HUAWEICLOUD_SDK_AK"], "secret_key": env["HUAWEICLOUD_SDK_SK"],
+                                 "iam_endpoint": env["HUAWEICLOUD_SDK_IAM_ENDPOINT"]},
+    }
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
     parser.add_argument("--latency-ms", type=int, default=None, help="add this latency to every reply")
     parser.add_argument("--log", type=Path, default=None, help="write the request log (JSON lines) here")
     parser.add_argument("--no-credentials", action="store_true", help="do not export the scenario's credentials")
+    parser.add_argument("--integration-config", type=Path, default=None,
+                        help="also write the emulator's address and credentials here, for ansible-test integration")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -68,8 +87,12 @@ def main(argv=None):
     try:
         env = dict(os.environ)
         env.update(emulator_environment(emu, scenario, credentials=not args.no_credentials))
+        if args.integration_config:
+            args.integration_config.write_text(json.dumps(integration_config(env), indent=2) + "\n")
         return subprocess.call(command, env=env)
     finally:
+        if args.integration_config and args.integration_config.exists():
+            args.integration_config.unlink()
         emu.stop()
 
 

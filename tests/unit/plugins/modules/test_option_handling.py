@@ -11,9 +11,8 @@ import json
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.headroom.cloud.plugins.modules import kms_quota_info, taurusdb_quota_info
+from ansible_collections.headroom.cloud.tests.unit.plugins.modules.module_args import module_output, patch_module_args
 
 VENDOR_ENV = [
     "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
@@ -36,7 +35,7 @@ def run_module(module, args, capsys):
     with patch_module_args(args):
         with pytest.raises(SystemExit):
             module.main()
-    return json.loads(capsys.readouterr().out)
+    return module_output(capsys.readouterr().out)
 
 
 @pytest.mark.parametrize(
@@ -118,9 +117,9 @@ def test_a_token_without_keys_is_refused(capsys, monkeypatch):
     with patch_module_args({"region": "cn-hangzhou"}):
         with pytest.raises(SystemExit):
             kms_quota_info.main()
-    output = capsys.readouterr().out
-    assert "security_token was given without access_key_id and access_key_secret" in json.loads(output)["msg"]
-    assert "sts-token-7f3a9c" not in output
+    result = module_output(capsys.readouterr().out)
+    assert "security_token was given without access_key_id and access_key_secret" in result["msg"]
+    assert "sts-token-7f3a9c" not in json.dumps(result)
 
 
 def test_region_comes_from_the_first_vendor_variable(capsys, monkeypatch):
