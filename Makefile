@@ -14,17 +14,36 @@ export PATH := $(BIN):$(PATH)
 export ALIBABA_CLOUD_ECS_METADATA_DISABLED := true
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: demo test unit e2e bench venv clean
+.PHONY: demo test test-quick unit e2e matrix bench venv clean
 
-demo: $(VENV)/.installed $(LINK)
+demo: venv
 	$(BIN)/python tests/emulator/with_emulator.py --scenario tests/emulator/scenarios/demo.json -- \
 		ansible-playbook -i localhost, examples/demo.yml examples/gate_demo.yml
 
-test: $(VENV)/.installed $(LINK)
+# Everything CI runs: community tooling, the benchmark (quick), pytest, and the ansible-core matrix
+# (2.16 to 2.22: sanity, units, integration), ending with one summary table.
+test: venv
 	tests/tools/run-tests.sh
 
-bench: $(VENV)/.installed $(LINK)
+# The edit-test loop: unit tests, then one matrix row (the .venv's ansible-core series).
+test-quick: venv
+	$(BIN)/python -m pytest -q tests/unit
+	$(BIN)/python tests/tools/matrix.py --rows $$($(BIN)/python -c 'import ansible.release as r; print(".".join(r.__version__.split(".")[:2]))')
+
+unit: venv
+	$(BIN)/python -m pytest -q tests/unit
+
+# The end-to-end, fault, load and TLS suites against the emulator (real ansible CLIs, real SDKs).
+e2e: venv
+	tests/tools/run-tests.sh --only pytest
+
+matrix: venv
+	$(BIN)/python tests/tools/matrix.py
+
+bench: venv
 	$(BIN)/python bench/bench.py
+
+venv: $(VENV)/.installed $(LINK)
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)

@@ -759,7 +759,8 @@ class Emulator:
     def record(self, ex: Exchange, reply):
         """Append one log entry. Only whitelisted fields: no secret, token, signature or Authorization."""
         entry = {"ts": round(time.time(), 3), "port": ex.port, "method": ex.method, "path": ex.path,
-                 "query": ex.safe_query(), "status": None if reply is DROP else reply.status, **ex.log}
+                 "query": ex.safe_query(), "status": None if reply is DROP else reply.status,
+                 "user_agent": (ex.header("User-Agent") or "")[:200], **ex.log}
         with self._lock:
             self._log.append(entry)
             if self._log_file:
