@@ -7,7 +7,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
-from ansible_collections.headroom.cloud.plugins.module_utils._gate import (
+from ansible_collections.headroom.cloud.plugins.plugin_utils._gate import (
     GateInputError,
     plan,
     plan_play,

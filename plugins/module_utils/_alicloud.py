@@ -11,15 +11,16 @@ from __future__ import annotations
 import functools
 import os
 import re
-import threading
-from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
+from ansible_collections.headroom.cloud.plugins.module_utils._call import RawReplies, VendorError
 from ansible_collections.headroom.cloud.plugins.module_utils._common import (
+    SERVER_HINT,
+    HeadroomError,
     HeadroomModule,
-    VendorError,
     connection_problem,
+    parse_endpoint,
     split_endpoint,
 )
 
@@ -46,10 +47,10 @@ NO_CREDENTIALS = (
     "role credentials from instance metadata with ecs_ram_role (ALIBABA_CLOUD_ECS_METADATA)."
 )
 
-# Codes worth another attempt: throttling and the service's own "try again".
+# Codes worth another attempt: throttling and the service's own "try again"; and every 5xx
+# (ServerException) and 429 with Retry-After (ThrottlingException), whatever the code.
 RETRYABLE_CODES = ("Throttling", "Throttling.Api", "Throttling.User", "ServiceUnavailable")
-RETRYABLE_EXCEPTIONS = ("ServerException", "ThrottlingException")  # every 5xx, and 429s with Retry-After
-BACKOFF = {"policy": "ExponentialWithFullJitter", "period": 200, "cap": 5000}  # milliseconds
+VENDOR_EXCEPTIONS = ("ClientException", "ServerException", "ThrottlingException")
 
 HINTS = {
     "Forbidden.DKMSInstanceNotFound": "Check kms_instance_id and region: the instance does not exist in this "
@@ -73,7 +74,6 @@ HINTS = {
     "ServiceUnavailable": "The service is temporarily unavailable; run the task again later or raise retries.",
 }
 THROTTLED_HINT = "The API is throttled for this account; raise retries, lower forks, or ask Alibaba Cloud for a higher flow-control limit."
-SERVER_HINT = "The service failed on its side; run the task again later or raise retries."
 
 
 class AlicloudModule(HeadroomModule):
@@ -93,8 +93,8 @@ class AlicloudModule(HeadroomModule):
         if params["access_key_id"]:
             return "static", None
         if params["security_token"]:
-            self.ansible.fail_json(msg="security_token was given without access_key_id and access_key_secret: "
-                                   "STS credentials are the three together.")
+            raise HeadroomError("security_token was given without access_key_id and access_key_secret: "
+                                "STS credentials are the three together.")
         if params["ecs_ram_role"]:
             return "ecs_ram_role", params["ecs_ram_role"]
         home = os.path.expanduser("~")
@@ -104,7 +104,7 @@ class AlicloudModule(HeadroomModule):
         ]
         if any(os.path.isfile(path) for path in profile_files):
             return "profile", params["profile"]
-        self.ansible.fail_json(msg=NO_CREDENTIALS)
+        raise HeadroomError(NO_CREDENTIALS)
 
     def preflight(self, targets):
         source, detail = self.credentials_source(self.params)
@@ -117,7 +117,7 @@ class AlicloudModule(HeadroomModule):
         try:
             import alibabacloud_kms20160120.client  # noqa: F401  pylint: disable=unused-import
         except ImportError:
-            self.ansible.fail_json(msg=missing_required_lib("alibabacloud-kms20160120"))
+            raise HeadroomError(missing_required_lib("alibabacloud-kms20160120"))
 
     def kms_client(self, params, concurrency=1):
         """A KMS client configured from ``params``, shareable by ``concurrency`` threads."""
@@ -129,16 +129,7 @@ class AlicloudModule(HeadroomModule):
             region_id=params["region"],
             connect_timeout=int(params["connect_timeout"] * 1000),
             read_timeout=int(params["read_timeout"] * 1000),
-            retry_options=RetryOptions({
-                "retryable": params["retries"] > 0,
-                "retryCondition": [{
-                    "maxAttempts": params["retries"] + 1,
-                    "exception": list(RETRYABLE_EXCEPTIONS),
-                    "errorCode": list(RETRYABLE_CODES),
-                    "backoff": dict(BACKOFF),
-                    "maxDelay": BACKOFF["cap"],
-                }],
-            }),
+            retry_options=RetryOptions({"retryable": False}),  # retries are the call layer's (_call.py)
             ca=params["ca_bundle"],
             max_idle_conns=max(concurrency, 1),  # one pooled connection per worker thread
         )
@@ -152,7 +143,9 @@ class AlicloudModule(HeadroomModule):
         else:
             config.credential = self._shared_credential
 
-        return _raw_reply_client(KmsClient)(config)
+        client = _raw_reply_client(KmsClient)(config)
+        client.raw = RawReplies()
+        return client
 
     def _credential_client(self, source, detail):
         from alibabacloud_credentials.client import Client as CredentialClient
@@ -170,29 +163,20 @@ class AlicloudModule(HeadroomModule):
                                                   CLIProfileCredentialsProvider(profile_name=detail)])
             provider.get_credentials()  # fail here, with the reason, rather than on the first API call
         except Exception as exc:
-            self.ansible.fail_json(msg="Could not load Alibaba Cloud credentials from %s: %s. %s" % (
+            raise HeadroomError("Could not load Alibaba Cloud credentials from %s: %s. %s" % (
                 "ECS RAM role %r via instance metadata" % detail if source == "ecs_ram_role" else "the profile files",
                 exc, NO_CREDENTIALS))
         return CredentialClient(provider=provider)
 
-    def call(self, client, params, operation, target, method, request):
-        """Call one API; return the raw reply dict. Every failure leaves as a VendorError.
-
-        Safe to use from several threads with one client: the raw reply is kept per thread.
-        """
+    def kms_call(self, client, params, operation, target, method, request):
+        """Call one KMS API through the shared call layer; return the raw reply dict."""
         from darabonba.runtime import RuntimeOptions
 
-        client.last_reply = None
-        try:
-            getattr(client, method)(request, RuntimeOptions(ignore_ssl=not params["validate_certs"]))
-        except Exception as exc:
-            if client.last_reply is None:
-                raise self.translate_error(exc, operation, target, params)
-            # The SDK received a reply but its models could not map it; our parser names the field.
-        return client.last_reply
+        runtime = RuntimeOptions(ignore_ssl=not params["validate_certs"])
+        return self.call(params, operation, target, lambda: getattr(client, method)(request, runtime), client.raw)
 
-    def translate_error(self, exc, operation=None, target=None, params=None):
-        return translate_error(exc, operation, target, params or self.params)
+    def classify(self, exc, operation, target, params):
+        return classify(exc, operation, target, params)
 
 
 def _honour_no_proxy(endpoints):
@@ -204,36 +188,26 @@ def _honour_no_proxy(endpoints):
     """
     from urllib.request import proxy_bypass_environment
 
-    def host(endpoint):
-        return urlsplit(endpoint if "://" in endpoint else "https://" + endpoint).hostname or endpoint
-
-    if endpoints and all(proxy_bypass_environment(host(endpoint)) for endpoint in endpoints):
+    if endpoints and all(proxy_bypass_environment(parse_endpoint(endpoint).hostname or endpoint)
+                         for endpoint in endpoints):
         for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
             os.environ.pop(name, None)
 
 
 @functools.lru_cache(maxsize=None)
 def _raw_reply_client(client_class):
-    """Subclass an SDK client so that it keeps each thread's last decoded reply.
+    """Subclass an SDK client so that each decoded reply reaches ``client.raw`` (a RawReplies).
 
     The SDK's response models assume well-formed replies; keeping the decoded dict lets the caller
     validate it and name the exact field that is wrong.
     """
 
     class RawReplyClient(client_class):
-        _local = threading.local()
-
-        @property
-        def last_reply(self):
-            return getattr(self._local, "reply", None)
-
-        @last_reply.setter
-        def last_reply(self, value):
-            self._local.reply = value
+        raw = None
 
         def call_api(self, *args, **kwargs):
-            self.last_reply = super().call_api(*args, **kwargs)
-            return self.last_reply
+            self.raw.reply = super().call_api(*args, **kwargs)
+            return self.raw.reply
 
     return RawReplyClient
 
@@ -266,27 +240,13 @@ class _FirstWorkingProvider:
 _RAW_JSON_VALUE = re.compile(r'Value: "(.*)"\.?$', re.DOTALL)
 
 
-def translate_error(exc, operation, target, params):
+def classify(exc, operation, target, params):
     """Turn anything the Alibaba SDK raises into a VendorError a person can act on."""
     where = "%s%s in %s" % (operation or "the call", " for %s" % target if target else "", params.get("region"))
     endpoint = params.get("endpoint") or "the %s regional endpoint" % params.get("region")
-    code = getattr(exc, "code", None)
-    if getattr(exc, "name", None) in ("ClientException", "ServerException", "ThrottlingException") and code:
-        status = getattr(exc, "status_code", None)
-        data = getattr(exc, "data", None) or {}
-        message = data.get("Message") or data.get("message") or getattr(exc, "message", None)
-        retryable = code in RETRYABLE_CODES or exc.name != "ClientException"
-        hint = HINTS.get(code)
-        if hint is None:
-            hint = THROTTLED_HINT if code.startswith("Throttling") else SERVER_HINT if retryable else None
-        request_id = getattr(exc, "request_id", None)
-        return VendorError(
-            "%s failed" % where, code=code, message=message, status=status,
-            request_id=None if request_id in (None, "None") else request_id,
-            hint=hint, attempts=params["retries"] + 1 if retryable else 1, retryable=retryable,
-        )
-    inner = getattr(exc, "inner_exception", None) or exc
-    text = str(inner)
+    if getattr(exc, "name", None) in VENDOR_EXCEPTIONS and getattr(exc, "code", None):
+        return _service_error(exc, where)
+    text = str(getattr(exc, "inner_exception", None) or exc)
     raw = _RAW_JSON_VALUE.search(text)
     if raw is not None:
         return VendorError(
@@ -296,3 +256,18 @@ def translate_error(exc, operation, target, params):
         )
     code, message, hint = connection_problem(text, endpoint)
     return VendorError("%s failed" % where, code=code, message=message, hint=hint)
+
+
+def _service_error(exc, where):
+    """An error answer of the service: its code, message, status and request id, and a hint."""
+    code = exc.code
+    data = getattr(exc, "data", None) or {}
+    retryable = code in RETRYABLE_CODES or exc.name != "ClientException"
+    request_id = getattr(exc, "request_id", None)
+    return VendorError(
+        "%s failed" % where, code=code, status=getattr(exc, "status_code", None),
+        message=data.get("Message") or data.get("message") or getattr(exc, "message", None),
+        request_id=None if request_id in (None, "None") else request_id,
+        hint=HINTS.get(code) or (THROTTLED_HINT if code.startswith("Throttling") else SERVER_HINT if retryable else None),
+        retryable=retryable,
+    )

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.headroom.cloud.plugins.module_utils._call import VendorError, call
 from ansible_collections.headroom.cloud.plugins.module_utils._quota import MalformedReply
 
 # Options every vendor's modules share: how to reach the service and how hard to try.
@@ -27,55 +28,27 @@ CONNECTION_ARGUMENT_SPEC = dict(
 
 MAX_RETRIES = 10
 REGION_PATTERN = re.compile(r"^[a-z]{2,4}(-[a-z0-9]+){1,4}$")
+SERVER_HINT = "The service failed on its side; run the task again later or raise retries."
 
 
-class VendorError(Exception):
-    """A failed call, already translated into what the user needs to read."""
+class HeadroomError(Exception):
+    """A problem that fails the whole module call (no credentials, no SDK): raised by any helper,
+    turned into ``fail_json`` by HeadroomModule.__call__ alone. ``result`` goes into the result."""
 
-    def __init__(self, summary, code=None, message=None, request_id=None, status=None, hint=None, attempts=1,
-                 retryable=False):
-        super().__init__(summary)
-        self.summary = summary
-        self.code = code
-        self.message = message
-        self.request_id = request_id
-        self.status = status
-        self.hint = hint
-        self.attempts = attempts
-        self.retryable = retryable  # throttling or a server-side failure: worth another attempt
+    def __init__(self, msg, **result):
+        super().__init__(msg)
+        self.result = result
 
-    def describe(self):
-        parts = [self.summary]
-        if self.code:
-            parts.append(": %s" % self.code)
-            if self.status:
-                parts.append(" (HTTP %s)" % self.status)
-        if self.message:
-            parts.append(": %s" % self.message.rstrip("."))
-        text = "".join(parts) + "."
-        if self.attempts and self.attempts > 1:
-            text += " Gave up after %d attempts." % self.attempts
-        if self.request_id:
-            text += " Request id: %s." % self.request_id
-        if self.hint:
-            text += " " + self.hint
-        return text
 
-    def as_result(self):
-        return dict(
-            attempts=self.attempts,
-            code=self.code,
-            http_status=self.status,
-            message=self.message,
-            request_id=self.request_id,
-        )
+def parse_endpoint(value, default_scheme="https"):
+    """``host[:port]`` or ``scheme://host[:port]`` as a SplitResult; the one place a scheme is assumed."""
+    return urlsplit(value if "://" in value else "%s://%s" % (default_scheme, value))
 
 
 def endpoint_problem(value):
     """Return why ``value`` is not ``host[:port]`` or ``http(s)://host[:port]``, or None."""
-    url = value if "://" in value else "https://" + value
     try:
-        parts = urlsplit(url)
+        parts = parse_endpoint(value)
         port = parts.port  # raises ValueError on a bad port
     except ValueError as exc:
         return str(exc)
@@ -90,9 +63,9 @@ def endpoint_problem(value):
     return None
 
 
-def split_endpoint(value, default_scheme="https"):
+def split_endpoint(value):
     """``host[:port]`` or a URL -> (scheme, netloc), so each SDK gets the form it expects."""
-    parts = urlsplit(value if "://" in value else "%s://%s" % (default_scheme, value))
+    parts = parse_endpoint(value)
     return parts.scheme, parts.netloc
 
 
@@ -124,8 +97,9 @@ class HeadroomModule:
 
     Subclasses set ``argument_spec`` (their own options), ``vendor_argument_spec`` (the shared
     options of their cloud), ``target_id`` (the option that names one target) and implement
-    ``read(params)``, which reads one target and returns its result dict. ``__call__`` is the one
-    place where failures become ``fail_json``: module bodies hold no try/except.
+    ``read(params)``, which reads one target and returns its result dict, making each SDK call
+    through ``call()``. ``__call__`` is the one place where failures become ``fail_json``: helpers
+    raise HeadroomError or VendorError, and module bodies hold no try/except.
 
     With the ``targets`` option, one call reads several targets concurrently (one SDK import, one
     process); each item overrides ``region``, ``endpoint`` and ``target_id`` for its target.
@@ -152,24 +126,31 @@ class HeadroomModule:
         self.params = self.ansible.params
 
     def __call__(self):
+        """Run the module: the one place where problems become ``fail_json``."""
+        try:
+            self.ansible.exit_json(changed=False, **self.run())
+        except HeadroomError as exc:
+            self.ansible.fail_json(msg=str(exc), **exc.result)
+
+    def run(self):
         problems = self.check_options()
         if problems:
-            self.ansible.fail_json(msg="Invalid options: " + "; ".join(problems) + ".", invalid_options=problems)
+            raise HeadroomError("Invalid options: " + "; ".join(problems) + ".", invalid_options=problems)
+        targets = self.target_params()
         # Problems shared by every target (no credentials, no SDK) fail here, once, before any thread.
-        self.preflight(self.target_params())
+        self.preflight(targets)
         if self.params["targets"] is None:
             outcome = self.read_captured(self.params)
             if outcome.get("failed"):
-                self.ansible.fail_json(**outcome)
-            self.ansible.exit_json(changed=False, **outcome)
-        targets = self.target_params()
+                raise HeadroomError(outcome["msg"], error=outcome["error"])
+            return outcome
         with ThreadPoolExecutor(max_workers=max(1, min(self.max_workers, len(targets)))) as pool:
             results = list(pool.map(self.read_captured, targets))
         failures = [r["msg"] for r in results if r.get("failed")]
         if failures:
-            self.ansible.fail_json(msg="%d of %d targets could not be read: %s" % (
+            raise HeadroomError("%d of %d targets could not be read: %s" % (
                 len(failures), len(results), " | ".join(failures)), results=results)
-        self.ansible.exit_json(changed=False, results=results)
+        return dict(results=results)
 
     def read_captured(self, params):
         """Read one target; a failure comes back as ``failed``, ``msg`` and ``error`` instead of a result."""
@@ -185,7 +166,7 @@ class HeadroomModule:
                 error=dict(code="MalformedReply", field=exc.field, request_id=exc.request_id),
             )
         except Exception as exc:  # the one catch-all: a crash must read as a message, never a traceback
-            error = self.translate_error(exc, params=params)
+            error = self.classify(exc, None, None, params)
             return dict(failed=True, msg=error.describe(), error=error.as_result())
 
     def target_params(self):
@@ -234,5 +215,11 @@ class HeadroomModule:
     def read(self, params):
         raise NotImplementedError
 
-    def translate_error(self, exc, operation=None, target=None, params=None):
+    def call(self, params, operation, target, send, raw=None):
+        """One SDK call (``send()``) through the shared call layer, with this cloud's classification."""
+        return call(operation, target, send, lambda exc, op, tgt: self.classify(exc, op, tgt, params),
+                    params["retries"], raw)
+
+    def classify(self, exc, operation, target, params):
+        """Turn anything the SDK raised into a VendorError (code, status, request id, retryable)."""
         raise NotImplementedError

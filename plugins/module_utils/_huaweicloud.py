@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import re
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
+from ansible_collections.headroom.cloud.plugins.module_utils._call import RawReplies, VendorError
 from ansible_collections.headroom.cloud.plugins.module_utils._common import (
+    SERVER_HINT,
+    HeadroomError,
     HeadroomModule,
-    VendorError,
     connection_problem,
     split_endpoint,
 )
@@ -43,7 +44,6 @@ NO_CREDENTIALS = (
 )
 PROJECT_ID = re.compile(r"^[A-Za-z0-9]{32}$")
 RETRYABLE_CODES = ("APIGW.0308",)
-BACKOFF_BASE_MS, BACKOFF_CAP_MS = 200, 5000
 
 HINTS = {
     "APIGW.0301": "The access_key / secret_key pair (or the security_token) was refused: check HUAWEICLOUD_SDK_AK "
@@ -53,7 +53,6 @@ HINTS = {
     "DBS.280013": "The project does not belong to these credentials; check project_id and region.",
     "DBS.280238": "project_id must be the 32-character project id of the region.",
 }
-SERVER_HINT = "The service failed on its side; run the task again later or raise retries."
 # How the SDK reports a failed IAM project lookup: code and request id exist only in this text.
 _IAM_FAILURE = re.compile(
     r"status_code:(?P<status>\d+),request_id:(?P<request_id>[^,]*),error_code:(?P<code>[^,]*),"
@@ -87,15 +86,15 @@ class HuaweicloudModule(HeadroomModule):
             credentials = BasicCredentials(params["access_key"], params["secret_key"])
             credentials.with_security_token(params["security_token"])
         elif params["security_token"]:
-            self.ansible.fail_json(msg="security_token was given without access_key and secret_key: temporary "
-                                   "credentials are the three together.")
+            raise HeadroomError("security_token was given without access_key and secret_key: temporary "
+                                "credentials are the three together.")
         elif params["metadata_credentials"]:
             credentials = BasicCredentials()  # no keys: the SDK reads temporary ones from ECS metadata
         else:
             try:
                 credentials = ProfileCredentialProvider.get_basic().get_credentials()
             except Exception as exc:
-                self.ansible.fail_json(msg="%s (profile file: %s)" % (NO_CREDENTIALS, exc))
+                raise HeadroomError("%s (profile file: %s)" % (NO_CREDENTIALS, exc))
         if params["project_id"]:
             credentials.with_project_id(params["project_id"])
         if params["iam_endpoint"]:
@@ -113,40 +112,39 @@ class HuaweicloudModule(HeadroomModule):
     def preflight(self, targets):
         params = self.params
         if not self.has_credentials_source(params):
-            self.ansible.fail_json(msg=NO_CREDENTIALS)
+            raise HeadroomError(NO_CREDENTIALS)
         try:
             import huaweicloudsdkgaussdb.v3.gaussdb_client  # noqa: F401  pylint: disable=unused-import
         except ImportError:
-            self.ansible.fail_json(msg=missing_required_lib("huaweicloudsdkgaussdb"))
+            raise HeadroomError(missing_required_lib("huaweicloudsdkgaussdb"))
         self.credentials(params)  # a broken profile file fails here, once
 
-    def gaussdb_client(self, params, keep_response):
-        """A GaussDB (TaurusDB) client; ``keep_response(response)`` sees every raw HTTP reply.
+    def gaussdb_client(self, params):
+        """A GaussDB (TaurusDB) client whose successful raw HTTP replies reach ``client.raw``.
 
         Building it resolves the project id through IAM when project_id is not set; that lookup
-        runs inside the SDK's build() without retries, so it is retried here with backoff.
+        runs inside the SDK's build(), so the build is one call of the call layer too.
         """
         from huaweicloudsdkcore.http.http_config import HttpConfig
         from huaweicloudsdkcore.http.http_handler import HttpHandler
         from huaweicloudsdkcore.region.region import Region
         from huaweicloudsdkgaussdb.v3.gaussdb_client import GaussDBClient
-        from huaweicloudsdkgaussdb.v3.region.gaussdb_region import GaussDBRegion
 
         if params["endpoint"]:
             region = Region(id=params["region"], endpoint="%s://%s" % split_endpoint(params["endpoint"]))
         else:
-            try:
-                region = GaussDBRegion.value_of(params["region"])
-            except KeyError:
-                raise VendorError(
-                    "The SDK knows no TaurusDB endpoint for region %s" % params["region"], code="UnknownRegion",
-                    hint="Set endpoint, for example gaussdb-mysql.%s.myhuaweicloud.com. Regions with a known endpoint: "
-                    "%s." % (params["region"], ", ".join(sorted(GaussDBRegion.static_fields))))
+            region = self.sdk_region(params["region"])
         config = HttpConfig.get_default_config()
         config.timeout = (params["connect_timeout"], params["read_timeout"])
         config.ignore_ssl_verification = not params["validate_certs"]
         config.ssl_ca_cert = params["ca_bundle"]
-        handler = HttpHandler().add_response_handler(lambda **kwargs: keep_response(kwargs["response"]))
+        raw = RawReplies()
+
+        def keep(response=None, **unused):
+            if response is not None and response.status_code < 300:
+                raw.reply = response
+
+        handler = HttpHandler().add_response_handler(keep)
         # The SDK logs failures at ERROR level to stderr; this module reports them itself.
         logging.getLogger("HuaweiCloud-SDK-GaussDBClient").addHandler(logging.NullHandler())
 
@@ -154,83 +152,63 @@ class HuaweicloudModule(HeadroomModule):
             return GaussDBClient.new_builder().with_http_config(config).with_credentials(self.credentials(params)) \
                 .with_region(region).with_http_handler(handler).build()
 
-        if params["retries"] and not params["project_id"]:
-            from ansible.module_utils.api import generate_jittered_backoff, retry_with_delays_and_condition
+        client = self.call(params, "IAM project lookup", "region %s" % params["region"], build)
+        client.raw = raw
+        return client
 
-            build = retry_with_delays_and_condition(
-                generate_jittered_backoff(params["retries"], delay_base=1, delay_threshold=5),
-                should_retry_error=lambda exc: self.translate_error(exc, params=params).retryable,
-            )(build)
+    @staticmethod
+    def sdk_region(region_id):
+        """The SDK's own endpoint for a region, or an error that names what to set instead."""
+        from huaweicloudsdkgaussdb.v3.region.gaussdb_region import GaussDBRegion
+
         try:
-            return build()
-        except Exception as exc:
-            error = self.translate_error(exc, "IAM project lookup", "region %s" % params["region"], params)
-            if error.retryable and not params["project_id"]:
-                error.attempts = params["retries"] + 1
-            raise error
+            return GaussDBRegion.value_of(region_id)
+        except KeyError:
+            known = sorted(GaussDBRegion.static_fields)
+            example = GaussDBRegion.value_of(known[0]).endpoints[0] if known else "https://<host>"
+            raise VendorError(
+                "The SDK knows no TaurusDB endpoint for region %s" % region_id, code="UnknownRegion",
+                hint="Set endpoint to the TaurusDB endpoint of that region (the SDK's endpoint for %s, for comparison, "
+                "is %s). Regions with a known endpoint: %s." % (known[0] if known else "-", example, ", ".join(known)))
 
-    def call(self, invoker, replies, params, operation, target):
-        """Invoke one API with the SDK's retry; return its last raw HTTP reply.
+    def gaussdb_call(self, client, params, operation, target, invoker):
+        """Invoke one TaurusDB API through the shared call layer; return its raw HTTP reply."""
+        return self.call(params, operation, target, invoker.invoke, client.raw)
 
-        ``replies`` is the list the client's ``keep_response`` fills. Failures leave as VendorError;
-        a reply the SDK's models cannot map (it raises a bare ValueError) is returned for our parser.
-        """
-        from huaweicloudsdkcore.exceptions.exceptions import ServerResponseException, ServiceResponseException
-        from huaweicloudsdkcore.retry.backoff_strategy import BackoffStrategy
-
-        class CappedFullJitter(BackoffStrategy):
-            def calculate_retry_delay_millis(self, retries):
-                return random.randint(0, min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** retries))
-
-        retries = params["retries"]
-        finished = []  # one entry per finished attempt that the SDK asked about
-
-        def should_retry(response, exception):
-            finished.append(exception)
-            return isinstance(exception, ServerResponseException) or (
-                isinstance(exception, ServiceResponseException)
-                and (exception.status_code == 429 or exception.error_code in RETRYABLE_CODES))
-
-        if retries:
-            invoker.with_retry(should_retry, retries, CappedFullJitter())
-        del replies[:]
-        try:
-            invoker.invoke()
-        except ValueError:
-            if not replies:
-                raise
-        except Exception as exc:
-            error = self.translate_error(exc, operation, target, params)
-            # The SDK stops asking once the retries are spent: that last attempt was not counted.
-            error.attempts = min(len(finished) + 1, retries + 1) if error.retryable else max(len(finished), 1)
-            raise error
-        return replies[-1]
-
-    def translate_error(self, exc, operation=None, target=None, params=None):
-        return translate_error(exc, operation, target, params or self.params)
+    def classify(self, exc, operation, target, params):
+        return classify(exc, operation, target, params)
 
 
-def translate_error(exc, operation, target, params):
+def classify(exc, operation, target, params):
     """Turn anything the Huawei SDK raises into a VendorError a person can act on."""
     where = "%s%s" % (operation or "the call", " for %s" % target if target else "")
-    endpoint = params.get("endpoint") or "the TaurusDB endpoint of %s" % params.get("region")
     status = getattr(exc, "status_code", None)
     if status is not None and hasattr(exc, "error_code"):
         return _vendor_error(where, status, exc.error_code, exc.error_msg, exc.request_id)
     text = getattr(exc, "error_msg", None) or str(exc)
-    iam = _IAM_FAILURE.search(text)
+    iam = parse_iam_failure(text)
     if iam is not None:
-        return _vendor_error("IAM project lookup for region %s" % params.get("region"), int(iam.group("status")),
-                             iam.group("code"), iam.group("message"), iam.group("request_id"),
-                             extra_hint="Or set project_id to skip the lookup.")
+        return _vendor_error("IAM project lookup for region %s" % params.get("region"), iam["status"], iam["code"],
+                             iam["message"], iam["request_id"], extra_hint="Or set project_id to skip the lookup.")
     if "Failed to get project id" in text or "Multiple project ids" in text:
         return VendorError("IAM project lookup for region %s failed: %s" % (params.get("region"), text),
                            code="IAM.ProjectLookup",
                            hint="Set project_id, or check that the project of this region exists for these credentials.")
-    iam_endpoint = params.get("iam_endpoint") or "the IAM endpoint"
-    target_endpoint = iam_endpoint if operation == "IAM project lookup" else endpoint
-    code, message, hint = connection_problem(text, target_endpoint)
+    if operation == "IAM project lookup":
+        endpoint = params.get("iam_endpoint") or "the IAM endpoint"
+    else:
+        endpoint = params.get("endpoint") or "the TaurusDB endpoint of %s" % params.get("region")
+    code, message, hint = connection_problem(text, endpoint)
     return VendorError("%s failed" % where, code=code, message=message, hint=hint)
+
+
+def parse_iam_failure(text):
+    """Code, status, message and request id of a failed IAM lookup, which the SDK gives only as text."""
+    found = _IAM_FAILURE.search(text)
+    if found is None:
+        return None
+    return dict(status=int(found.group("status")), code=found.group("code"), message=found.group("message"),
+                request_id=found.group("request_id"))
 
 
 def _vendor_error(where, status, code, message, request_id, extra_hint=None):

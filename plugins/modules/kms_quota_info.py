@@ -30,28 +30,10 @@ options:
     elements: str
     choices: [key, qps, secret, vpc]
     default: [key, secret, qps, vpc]
-  targets:
-    description:
-      - Read several targets in one call, concurrently, instead of the one that O(region), O(endpoint) and
-        O(kms_instance_id) name. Each item overrides those three options for its target; the other options apply to all.
-      - The result then has RV(results), one entry per target in order, and a target that cannot be read does not
-        stop the others. The call fails if any target failed, and still returns RV(results).
-      - The P(headroom.cloud.quota_gate#role) role uses this to read all of a play's KMS targets in one process.
-    type: list
-    elements: dict
-    suboptions:
-      endpoint:
-        description: The endpoint for this target.
-        type: str
-      kms_instance_id:
-        description: The KMS instance; omitted means every instance of the target's region.
-        type: str
-      region:
-        description: The region of this target.
-        type: str
 extends_documentation_fragment:
   - headroom.cloud.alicloud
   - headroom.cloud.connection
+  - headroom.cloud.targets.KMS
   - headroom.cloud.attributes
   - headroom.cloud.attributes.ALICLOUD_GROUP
 notes:
@@ -159,9 +141,13 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.headroom.cloud.plugins.module_utils._alicloud import AlicloudModule
-from ansible_collections.headroom.cloud.plugins.module_utils._quota import MalformedReply, parse_count, records_from_items
+from ansible_collections.headroom.cloud.plugins.module_utils._quota import (
+    RESOURCE_TYPES,
+    MalformedReply,
+    parse_count,
+    records_from_items,
+)
 
-RESOURCE_TYPES = ["key", "secret", "qps", "vpc"]
 # Real ids are kst- and lower-case letters and digits; the API reference masks them with '*'
 # (kst-hzz6****), and a service that echoes such ids must not be refused.
 INSTANCE_ID = re.compile(r"^kst-[A-Za-z0-9*]{1,64}$")
@@ -173,7 +159,8 @@ MAX_WORKERS = 16
 class KmsQuotaInfo(AlicloudModule):
     argument_spec = dict(
         kms_instance_id=dict(type="str"),
-        resource_types=dict(type="list", elements="str", choices=RESOURCE_TYPES, default=list(RESOURCE_TYPES)),
+        resource_types=dict(type="list", elements="str", choices=list(RESOURCE_TYPES["kms"]),
+                            default=list(RESOURCE_TYPES["kms"])),
     )
     service_name = "KMS"
     target_id = "kms_instance_id"
@@ -211,8 +198,8 @@ class KmsQuotaInfo(AlicloudModule):
         instances = []
         for page in range(1, MAX_PAGES + 1):
             request = ListKmsInstancesRequest(page_number=page, page_size=PAGE_SIZE)
-            body, request_id = _body(self.call(client, params, "ListKmsInstances", None, "list_kms_instances_with_options",
-                                               request))
+            body, request_id = _body(self.kms_call(client, params, "ListKmsInstances", None,
+                                                   "list_kms_instances_with_options", request))
             request_ids.append(request_id)
             # Without TotalCount, paging goes on until a page comes back empty.
             total = None if body.get("TotalCount") is None else parse_count("TotalCount", body["TotalCount"], request_id)
@@ -236,8 +223,8 @@ class KmsQuotaInfo(AlicloudModule):
         from alibabacloud_kms20160120.models import GetKmsInstanceQuotaInfosRequest
 
         request = GetKmsInstanceQuotaInfosRequest(kms_instance_id=kms_id)
-        reply = self.call(client, params, "GetKmsInstanceQuotaInfos", kms_id, "get_kms_instance_quota_infos_with_options",
-                          request)
+        reply = self.kms_call(client, params, "GetKmsInstanceQuotaInfos", kms_id,
+                              "get_kms_instance_quota_infos_with_options", request)
         body, request_id = _body(reply)
         answered_for = body.get("KmsInstanceId")
         if answered_for is not None and answered_for != kms_id:

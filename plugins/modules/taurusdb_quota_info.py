@@ -29,28 +29,10 @@ options:
     elements: str
     choices: [instance]
     default: [instance]
-  targets:
-    description:
-      - Read several targets in one call, concurrently, instead of the one that O(region), O(endpoint) and
-        O(project_id) name. Each item overrides those three options for its target; the other options apply to all.
-      - The result then has RV(results), one entry per target in order, and a target that cannot be read does not
-        stop the others. The call fails if any target failed, and still returns RV(results).
-      - The P(headroom.cloud.quota_gate#role) role uses this to read all of a play's TaurusDB targets in one process.
-    type: list
-    elements: dict
-    suboptions:
-      endpoint:
-        description: The endpoint for this target.
-        type: str
-      project_id:
-        description: The project; omitted means the target region's project, looked up through IAM.
-        type: str
-      region:
-        description: The region of this target.
-        type: str
 extends_documentation_fragment:
   - headroom.cloud.huaweicloud
   - headroom.cloud.connection
+  - headroom.cloud.targets.TAURUSDB
   - headroom.cloud.attributes
   - headroom.cloud.attributes.HUAWEICLOUD_GROUP
 notes:
@@ -147,22 +129,25 @@ results:
 import json
 
 from ansible_collections.headroom.cloud.plugins.module_utils._huaweicloud import HuaweicloudModule
-from ansible_collections.headroom.cloud.plugins.module_utils._quota import MalformedReply, records_from_items
+from ansible_collections.headroom.cloud.plugins.module_utils._quota import (
+    RESOURCE_TYPES,
+    MalformedReply,
+    records_from_items,
+)
 
-RESOURCE_TYPES = ["instance"]
 
 
 class TaurusdbQuotaInfo(HuaweicloudModule):
     argument_spec = dict(
         language=dict(type="str", choices=["en-us", "zh-cn"], default="en-us"),
-        resource_types=dict(type="list", elements="str", choices=RESOURCE_TYPES, default=list(RESOURCE_TYPES)),
+        resource_types=dict(type="list", elements="str", choices=list(RESOURCE_TYPES["taurusdb"]),
+                            default=list(RESOURCE_TYPES["taurusdb"])),
     )
     service_name = "TaurusDB"
     example_region = "cn-north-4"
 
     def read(self, params):
-        replies = []
-        client = self.gaussdb_client(params, keep_response=replies.append)  # checks credentials and the SDK first
+        client = self.gaussdb_client(params)
         from huaweicloudsdkgaussdb.v3.model.show_gauss_my_sql_project_quotas_request import (
             ShowGaussMySqlProjectQuotasRequest,
         )
@@ -170,8 +155,9 @@ class TaurusdbQuotaInfo(HuaweicloudModule):
         project_id = client.get_credentials().project_id
         # No type filter in the request: one call returns every type, and resource_types filters here.
         request = ShowGaussMySqlProjectQuotasRequest(x_language=params["language"])
-        response = self.call(client.show_gauss_my_sql_project_quotas_invoker(request), replies, params,
-                             "ShowGaussMySqlProjectQuotas", "project %s in %s" % (project_id, params["region"]))
+        response = self.gaussdb_call(client, params, "ShowGaussMySqlProjectQuotas",
+                                     "project %s in %s" % (project_id, params["region"]),
+                                     client.show_gauss_my_sql_project_quotas_invoker(request))
         request_id = response.headers.get("X-Request-Id")
         try:
             body = json.loads(response.text)

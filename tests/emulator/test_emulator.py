@@ -429,7 +429,7 @@ def test_log_never_contains_secrets(emu):
     entries = emu.requests()
     assert len(entries) == 7 and entries[1]["auth"] == "SignatureDoesNotMatch"
     assert {e["access_key"] for e in entries} == {AK, STS_AK, HW_STS_AK, HW_AK}
-    expected_keys = {"ts", "port", "vendor", "operation", "region", "access_key", "target", "method", "path",
+    expected_keys = {"ts", "port", "user_agent", "vendor", "operation", "region", "access_key", "target", "method", "path",
                      "query", "status", "error_code", "request_id", "auth", "sts", "x_language", "fault"}
     assert all(set(e) == expected_keys for e in entries)
     assert all(json.loads(line) for line in on_disk.splitlines())

@@ -3,7 +3,7 @@
 """The quota_gate role's logic: plan the reads, then judge every requirement against what was read.
 
 Private to headroom.cloud: not a public API, may change without notice. It runs on the controller
-through the quota_gate_* filters; it imports no SDK.
+only, through the quota_gate_plan and quota_gate_report filters; it imports no SDK.
 
 Requirements that draw on the same quota are judged together: their needs are added before they
 are compared with what is available, because that is what the play will consume. Two requirements
@@ -14,7 +14,8 @@ through the same connection settings.
 
 from __future__ import annotations
 
-RESOURCE_TYPES = {"kms": ("key", "secret", "qps", "vpc"), "taurusdb": ("instance",)}
+from ansible_collections.headroom.cloud.plugins.module_utils._quota import RESOURCE_TYPES
+
 TARGET_FIELD = {"kms": "kms_instance_id", "taurusdb": "project_id"}
 MODULE_ARGS = ("region", "kms_instance_id", "project_id")
 
@@ -244,53 +245,9 @@ def play_report(shares, low_percent=20, on_unknown="fail"):
 
 def _report(entries, low_percent, on_unknown):
     """Judge ``entries`` (``req``, ``result``, and in play scope ``host`` and ``scope``) together."""
-    per_host_index = {}
-    groups = {}
-    for entry in entries:
-        req, result = entry["req"], entry["result"]
-        index = per_host_index[entry.get("host")] = per_host_index.get(entry.get("host"), 0) + 1
-        entry["name"] = req.get("name") or "requirement %d" % index
-        entry["label"] = "%s: %s" % (entry["host"], entry["name"]) if entry.get("host") else entry["name"]
-        entry["record"], entry["reason"] = _pick_record(req, result)
-        if entry["record"] is not None:
-            identity = quota_identity(req, result, entry["record"], entry.get("scope", ""))
-            groups.setdefault(identity, []).append(entry)
-    for members in groups.values():
-        record = _tightest([member["record"] for member in members])
-        total = sum(member["req"]["need"] for member in members)
-        for member in members:
-            member["record"] = record
-            member["total"] = total
-            member["others"] = [other["label"] for other in members if other is not member and other["req"]["need"] > 0]
-
-    checks = []
-    for entry in entries:
-        req, result, record = entry["req"], entry["result"], entry["record"]
-        if record is None:
-            status, detail = "unknown", "quota could not be read: %s" % entry["reason"]
-        else:
-            status, detail = _verdict(req, record, entry["total"], entry["others"], low_percent)
-        record = record or {}
-        check = dict(
-            available=record.get("available"),
-            message="%s: %s — %s" % (entry["label"], _describe_target(req, result), detail),
-            name=entry["name"],
-            need=req["need"],
-            need_total=entry.get("total", req["need"]),
-            quota=record.get("quota"),
-            region=(result or {}).get("region") or req.get("region"),
-            resource_type=req["resource_type"],
-            service=req["service"],
-            shared_with=entry.get("others", []),
-            status=status,
-            target=record.get("kms_instance_id") or req.get("kms_instance_id") or req.get("project_id")
-            or (result or {}).get("project_id"),
-            unlimited=record.get("unlimited"),
-            used=record.get("used"),
-        )
-        if entry.get("host"):
-            check["host"] = entry["host"]
-        checks.append(check)
+    _label(entries)
+    _share_quotas(entries)
+    checks = [_check(entry, low_percent) for entry in entries]
     blocking = ("insufficient", "unknown") if on_unknown == "fail" else ("insufficient",)
     failures = [c["message"] for c in checks if c["status"] in blocking]
     if failures:
@@ -299,3 +256,58 @@ def _report(entries, low_percent, on_unknown):
     else:
         summary = "Quota gate passed: all %d requirements fit." % len(checks)
     return dict(checks=checks, failures=failures, passed=not failures, summary=summary)
+
+
+def _label(entries):
+    """Name each entry (``requirement N`` counts per host) and pick its quota record, or why there is none."""
+    counts = {}
+    for entry in entries:
+        host = entry.get("host")
+        counts[host] = counts.get(host, 0) + 1
+        entry["name"] = entry["req"].get("name") or "requirement %d" % counts[host]
+        entry["label"] = "%s: %s" % (host, entry["name"]) if host else entry["name"]
+        entry["record"], entry["reason"] = _pick_record(entry["req"], entry["result"])
+
+
+def _share_quotas(entries):
+    """Give the entries on one quota the same (tightest) record, their summed need and each other's names."""
+    groups = {}
+    for entry in entries:
+        if entry["record"] is not None:
+            identity = quota_identity(entry["req"], entry["result"], entry["record"], entry.get("scope", ""))
+            groups.setdefault(identity, []).append(entry)
+    for members in groups.values():
+        record = _tightest([member["record"] for member in members])
+        total = sum(member["req"]["need"] for member in members)
+        for member in members:
+            member.update(record=record, total=total, others=[
+                other["label"] for other in members if other is not member and other["req"]["need"] > 0])
+
+
+def _check(entry, low_percent):
+    """One line of the report."""
+    req, result, record = entry["req"], entry["result"] or {}, entry["record"]
+    if record is None:
+        status, detail = "unknown", "quota could not be read: %s" % entry["reason"]
+    else:
+        status, detail = _verdict(req, record, entry["total"], entry["others"], low_percent)
+    record = record or {}
+    check = dict(
+        available=record.get("available"),
+        message="%s: %s — %s" % (entry["label"], _describe_target(req, result), detail),
+        name=entry["name"],
+        need=req["need"],
+        need_total=entry.get("total", req["need"]),
+        quota=record.get("quota"),
+        region=result.get("region") or req.get("region"),
+        resource_type=req["resource_type"],
+        service=req["service"],
+        shared_with=entry.get("others", []),
+        status=status,
+        target=record.get("kms_instance_id") or req.get(TARGET_FIELD[req["service"]]) or result.get("project_id"),
+        unlimited=record.get("unlimited"),
+        used=record.get("used"),
+    )
+    if entry.get("host"):
+        check["host"] = entry["host"]
+    return check

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.headroom.cloud.plugins.module_utils._gate import (
+from ansible_collections.headroom.cloud.plugins.plugin_utils._gate import (
     GateInputError,
     judge,
     plan,
@@ -257,3 +257,19 @@ def test_play_scope_skips_hosts_without_a_share():
     shares = [share("web1", [keys("k", 1)]), None]
     reads, the_report = run_play(shares, lambda connection, target: kms_result(12, 0))
     assert list(reads) == ["web1"] and the_report["passed"] is True
+
+
+def test_the_role_argument_spec_lists_exactly_the_services_resource_types():
+    import yaml
+    from pathlib import Path
+
+    from ansible_collections.headroom.cloud.plugins.module_utils._quota import RESOURCE_TYPES
+    from ansible_collections.headroom.cloud.plugins.modules import kms_quota_info, taurusdb_quota_info
+
+    spec = yaml.safe_load((Path(__file__).resolve().parents[4] / "roles" / "quota_gate" / "meta" /
+                           "argument_specs.yml").read_text())
+    options = spec["argument_specs"]["main"]["options"]["quota_gate_requirements"]["options"]
+    assert options["resource_type"]["choices"] == [t for service in ("kms", "taurusdb") for t in RESOURCE_TYPES[service]]
+    assert options["service"]["choices"] == list(RESOURCE_TYPES)
+    for module, service in ((kms_quota_info.KmsQuotaInfo, "kms"), (taurusdb_quota_info.TaurusdbQuotaInfo, "taurusdb")):
+        assert module.argument_spec["resource_types"]["choices"] == list(RESOURCE_TYPES[service])
