@@ -10,7 +10,8 @@ options:
   targets:
     description:
       - Read several targets in one call, concurrently, instead of the one that O(region), O(endpoint) and
-        O({target}) name. Each item overrides those three options for its target; the other options apply to all.
+        O({target}) name. Each item sets those three options for its target; what an item leaves out, and every
+        other option, comes from the top-level options (and their environment variables).
       - The result then has RV(results), one entry per target in order, and a target that cannot be read does not
         stop the others. The call fails if any target failed, and still returns RV(results).
       - The P(headroom.cloud.quota_gate#role) role uses this to read all of a play's {service} targets in one process.

@@ -12,7 +12,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule
 
 from ansible_collections.headroom.cloud.plugins.module_utils._call import VendorError, call
 from ansible_collections.headroom.cloud.plugins.module_utils._quota import MalformedReply
@@ -29,6 +29,15 @@ CONNECTION_ARGUMENT_SPEC = dict(
 MAX_RETRIES = 10
 REGION_PATTERN = re.compile(r"^[a-z]{2,4}(-[a-z0-9]+){1,4}$")
 SERVER_HINT = "The service failed on its side; run the task again later or raise retries."
+
+
+def env_fallback(*names):
+    """Ansible's env_fallback, except that an empty variable counts as unset: AWX credential types
+    inject an optional input left empty as an empty variable (extensions/awx/credential_types)."""
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
 
 
 class HeadroomError(Exception):
@@ -121,8 +130,9 @@ class HeadroomModule:
         spec.update(self.argument_spec)
         spec["targets"] = dict(type="list", elements="dict", options=dict(
             endpoint=dict(type="str"), region=dict(type="str"), **{self.target_id: dict(type="str")}))
-        self.ansible = AnsibleModule(argument_spec=spec, supports_check_mode=True,
-                                     mutually_exclusive=[("targets", self.target_id)], **self.module_kwargs)
+        # No mutual exclusion of targets and the target option: a top-level value (often from the
+        # environment) is the default of every item that does not name its own.
+        self.ansible = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
         self.params = self.ansible.params
 
     def __call__(self):

@@ -12,12 +12,13 @@ import logging
 import os
 import re
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.headroom.cloud.plugins.module_utils._call import RawReplies, VendorError
 from ansible_collections.headroom.cloud.plugins.module_utils._common import (
     SERVER_HINT,
     HeadroomError,
+    env_fallback,
     HeadroomModule,
     connection_problem,
     split_endpoint,

@@ -78,8 +78,6 @@ def test_taurusdb_bad_options_are_named(args, expected, capsys):
         (taurusdb_quota_info, {"region": "cn-north-4", "language": "fr-fr"}, "value of language must be one of"),
         (kms_quota_info, {}, "region is missing: set region, or the environment variable ALIBABA_CLOUD_REGION_ID"),
         (taurusdb_quota_info, {}, "region is missing: set region, or the environment variable HUAWEICLOUD_SDK_REGION"),
-        (kms_quota_info, {"region": "cn-hangzhou", "targets": [{"region": "cn-hangzhou"}], "kms_instance_id": "kst-ab12"},
-         "parameters are mutually exclusive: targets|kms_instance_id"),
         (kms_quota_info, {"region": "cn-hangzhou", "targets": []}, "targets is empty"),
         (kms_quota_info, {"targets": [{"region": "cn-hangzhou"}, {"kms_instance_id": "kst-ab12"}]},
          "targets[1]: region is missing"),
@@ -142,3 +140,18 @@ def test_keys_from_legacy_environment_count_as_credentials(capsys, monkeypatch):
     result = run_module(kms_quota_info, {"region": "cn-hangzhou"}, capsys)
     assert "access_key_id" in result["msg"] and "access_key_secret" in result["msg"]
     assert "parameters are required together" in result["msg"]
+
+
+def test_a_target_option_from_the_environment_is_the_default_of_every_target(capsys, monkeypatch):
+    # The quota_gate role always passes targets; a project id in the environment must not clash with them.
+    monkeypatch.setenv("HUAWEICLOUD_SDK_PROJECT_ID", "054e292c9880d4992f02c0196d3ea468")
+    result = run_module(taurusdb_quota_info, {"region": "cn-north-4", "targets": [{"region": "cn-north-4"}]}, capsys)
+    assert result["msg"].startswith("No Huawei Cloud credentials found.")
+
+
+def test_an_empty_environment_variable_counts_as_unset(capsys, monkeypatch):
+    # What an AWX credential type injects for an optional input left empty.
+    for name in ("HUAWEICLOUD_SDK_PROJECT_ID", "HUAWEICLOUD_SDK_IAM_ENDPOINT", "HUAWEICLOUD_SDK_SECURITY_TOKEN"):
+        monkeypatch.setenv(name, "")
+    result = run_module(taurusdb_quota_info, {"region": "cn-north-4"}, capsys)
+    assert result["msg"].startswith("No Huawei Cloud credentials found.")

@@ -1,0 +1,75 @@
+# Copyright: headroom.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The report files that CI systems read: JSON, a Markdown job summary and JUnit XML."""
+
+from __future__ import annotations
+
+import json
+from xml.etree import ElementTree
+
+import pytest
+
+from ansible_collections.headroom.cloud.plugins.plugin_utils._gate import report
+from ansible_collections.headroom.cloud.plugins.plugin_utils._report_files import render, skipped_report, write
+
+
+def kms_result(quota, used):
+    return dict(region="cn-hangzhou", kms_instance_ids=["kst-abcd1"], quotas=[dict(
+        kms_instance_id="kst-abcd1", resource_type="key", quota=quota, used=used, unlimited=False,
+        available=max(quota - used, 0))])
+
+
+REQUIREMENTS = [dict(name="a", service="kms", resource_type="key", kms_instance_id="kst-abcd1", need=3),
+                dict(name="b", service="kms", resource_type="key", kms_instance_id="kst-abcd1", need=3),
+                dict(name="ghost", service="kms", resource_type="key", kms_instance_id="kst-ghost1"),
+                dict(name="fine", service="kms", resource_type="secret", kms_instance_id="kst-abcd1", need=0)]
+
+
+@pytest.fixture
+def failing():
+    result = kms_result(12, 8)
+    result["quotas"].append(dict(result["quotas"][0], resource_type="secret", quota=100, used=1, available=99))
+    return report(REQUIREMENTS, {"kms||kst-abcd1": result,
+                                 "kms||kst-ghost1": {"failed": True, "msg": "Forbidden.DKMSInstanceNotFound"}})
+
+
+def test_junit_has_one_testcase_per_requirement_and_a_failure_per_shortfall(failing):
+    suite = ElementTree.fromstring(render(failing, "r.xml").split("\n", 1)[1])
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases] == ["a", "b", "ghost", "fine"]
+    assert [c.find("failure") is not None for c in cases] == [True, True, False, False]
+    assert cases[2].find("error").get("message").endswith("Forbidden.DKMSInstanceNotFound")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors"), suite.get("skipped")) == ("4", "2", "1", "0")
+    assert "need 3 (6 with b)" in cases[0].find("failure").text
+
+
+def test_junit_under_warn_an_unknown_is_not_an_error(failing):
+    suite = ElementTree.fromstring(render(failing, "r.xml", on_unknown="warn").split("\n", 1)[1])
+    assert suite.get("errors") == "0" and suite.findall("testcase")[2].find("system-out") is not None
+
+
+def test_a_disabled_gate_is_skipped_testcases():
+    suite = ElementTree.fromstring(render(skipped_report(REQUIREMENTS[:2], "quota_gate_enabled is false"),
+                                          "r.xml").split("\n", 1)[1])
+    assert suite.get("skipped") == "2" and all(c.find("skipped") is not None for c in suite.findall("testcase"))
+
+
+def test_markdown_has_the_verdict_and_one_row_per_requirement(failing):
+    text = render(failing, "summary.md")
+    lines = text.splitlines()
+    assert lines[0].startswith("**Quota gate failed**: Quota gate failed: 3 of 4 requirements cannot be met:")
+    rows = [line for line in lines if line.startswith("| ") and not line.startswith("| requirement")]
+    assert len(rows) == 4
+    assert rows[0] == "| a | kms key kst-abcd1 cn-hangzhou | 3 (6 shared) | 8 / 12 | 4 | `██████████` 117% | INSUFFICIENT |"
+    assert rows[2].endswith("| - | - | - | UNKNOWN |")
+
+
+def test_json_is_the_report_itself(failing):
+    assert json.loads(render(failing, "r.json")) == failing
+
+
+def test_an_unknown_extension_and_an_unwritable_path_are_named(failing, tmp_path):
+    problems = write(failing, [str(tmp_path / "ok.json"), str(tmp_path / "r.txt"), str(tmp_path / "no" / "r.md")])
+    assert (tmp_path / "ok.json").exists()
+    assert problems[0] == "%s: the file name must end in .json, .md, .xml, which names the format" % (tmp_path / "r.txt")
+    assert problems[1] == "%s: No such file or directory" % (tmp_path / "no" / "r.md")
