@@ -118,6 +118,7 @@ class HeadroomModule:
     vendor_argument_spec = {}
     module_kwargs = {}
     target_id = None
+    target_options = {}  # further options that a targets item may set, besides region, endpoint, target_id
     endpoint_options = ("endpoint",)
     example_region = "cn-hangzhou"
     region_env = "the vendor's region variable"
@@ -129,7 +130,8 @@ class HeadroomModule:
         spec.update(self.vendor_argument_spec)
         spec.update(self.argument_spec)
         spec["targets"] = dict(type="list", elements="dict", options=dict(
-            endpoint=dict(type="str"), region=dict(type="str"), **{self.target_id: dict(type="str")}))
+            endpoint=dict(type="str"), region=dict(type="str"), **{self.target_id: dict(type="str")},
+            **self.target_options))
         # No mutual exclusion of targets and the target option: a top-level value (often from the
         # environment) is the default of every item that does not name its own.
         self.ansible = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)

@@ -44,15 +44,19 @@ NO_CREDENTIALS = (
     "(HUAWEICLOUD_SDK_CREDENTIALS_FILE); or opt in to ECS metadata credentials with metadata_credentials: true."
 )
 PROJECT_ID = re.compile(r"^[A-Za-z0-9]{32}$")
-RETRYABLE_CODES = ("APIGW.0308",)
+RETRYABLE_CODES = ("APIGW.0308", "APIG.0308")
 
 HINTS = {
     "APIGW.0301": "The access_key / secret_key pair (or the security_token) was refused: check HUAWEICLOUD_SDK_AK "
     "and HUAWEICLOUD_SDK_SK, and that temporary credentials have not expired.",
     "APIGW.0101": "The endpoint does not serve this API; check endpoint and region.",
     "APIGW.0308": "The API is throttled for this account; raise retries or lower forks.",
+    "APIG.0308": "The API is throttled for this account; raise retries or lower forks.",
+    "Throttled": "The API is throttled for this account; raise retries or lower forks.",
     "DBS.280013": "The project does not belong to these credentials; check project_id and region.",
-    "DBS.280238": "project_id must be the 32-character project id of the region.",
+    "DBS.200001": "A request parameter was refused; check project_id (32 letters or digits), region and "
+    "enterprise_project.",
+    "DBS.280238": "The service does not support this DB engine or version in this region.",
 }
 # How the SDK reports a failed IAM project lookup: code and request id exist only in this text.
 _IAM_FAILURE = re.compile(
@@ -184,6 +188,9 @@ def classify(exc, operation, target, params):
     """Turn anything the Huawei SDK raises into a VendorError a person can act on."""
     where = "%s%s" % (operation or "the call", " for %s" % target if target else "")
     status = getattr(exc, "status_code", None)
+    if status == 429 and getattr(exc, "error_code", None) == "429":
+        # The SDK's HTTP transport gives up on a 429 itself and keeps neither body nor request id.
+        return _vendor_error(where, 429, "Throttled", "the service answered HTTP 429 Too Many Requests", None)
     if status is not None and hasattr(exc, "error_code"):
         return _vendor_error(where, status, exc.error_code, exc.error_msg, exc.request_id)
     text = getattr(exc, "error_msg", None) or str(exc)

@@ -10,7 +10,7 @@ from __future__ import annotations
 UNLIMITED = -1
 # The resource types each service reports, in the order the modules return them. The modules'
 # resource_types choices, the gate's checks and the role's argument spec all agree with this.
-RESOURCE_TYPES = {"kms": ("key", "secret", "qps", "vpc"), "taurusdb": ("instance",)}
+RESOURCE_TYPES = {"kms": ("key", "secret", "qps", "vpc"), "taurusdb": ("instance", "vcpus", "ram")}
 
 
 class MalformedReply(Exception):

@@ -17,7 +17,10 @@ from __future__ import annotations
 from ansible_collections.headroom.cloud.plugins.module_utils._quota import RESOURCE_TYPES
 
 TARGET_FIELD = {"kms": "kms_instance_id", "taurusdb": "project_id"}
-MODULE_ARGS = ("region", "kms_instance_id", "project_id")
+MODULE_ARGS = ("region", "kms_instance_id", "project_id", "enterprise_project")
+FLAVOR_TYPES = ("instance", "vcpus", "ram")
+NEED_UNITS = {"instance": "%d instances", "vcpus": "%d vCPUs", "ram": "%d GB RAM"}
+PER_NODE = {"vcpus": "%d instances × %d nodes × %d", "ram": "%d instances × %d nodes × %d GB"}
 
 
 class GateInputError(ValueError):
@@ -28,21 +31,37 @@ def normalise(requirements):
     """Apply the argument spec's defaults and types to the raw role variable.
 
     Role argument validation checks the requirements but hands the role the variable as written,
-    so ``need`` may be missing (default 1) or a numeric string.
+    so ``need`` may be missing (default 1) or a numeric string. Each keeps its position (``_index``).
     """
     normalised = []
-    for req in requirements:
-        req = dict(req)
+    for index, req in enumerate(requirements):
+        req = dict(req, _index=index)
         req["need"] = int(req["need"]) if req.get("need") is not None else 1
         if req.get("max_usage_percent") is not None:
             req["max_usage_percent"] = float(req["max_usage_percent"])
+        if req.get("nodes") is not None:
+            req["nodes"] = int(req["nodes"])
         normalised.append(req)
     return normalised
 
 
+def expand(requirements):
+    """A TaurusDB requirement with a flavor stands for three checks: instances, vCPUs and RAM."""
+    expanded = []
+    for req in requirements:
+        if req.get("flavor"):
+            expanded.extend(dict(req, resource_type=resource_type) for resource_type in FLAVOR_TYPES)
+        else:
+            expanded.append(req)
+    return expanded
+
+
 def target_key(requirement):
-    return "%s|%s|%s" % (requirement["service"], requirement.get("region") or "", requirement.get(
+    key = "%s|%s|%s" % (requirement["service"], requirement.get("region") or "", requirement.get(
         TARGET_FIELD[requirement["service"]]) or "")
+    if requirement.get("enterprise_project"):
+        key += "|" + requirement["enterprise_project"]
+    return key
 
 
 def check_requirements(requirements):
@@ -50,39 +69,66 @@ def check_requirements(requirements):
     problems = []
     for index, req in enumerate(requirements):
         label = "quota_gate_requirements[%d]%s" % (index, " (%s)" % req["name"] if req.get("name") else "")
-        service = req["service"]
-        if req["resource_type"] not in RESOURCE_TYPES[service]:
-            problems.append("%s: resource_type %r is not a %s resource type; use one of %s" % (
-                label, req["resource_type"], service, ", ".join(RESOURCE_TYPES[service])))
-        if req["need"] < 0:
-            problems.append("%s: need must be 0 or more, got %s" % (label, req["need"]))
-        limit = req.get("max_usage_percent")
-        if limit is not None and not 0 <= limit <= 100:
-            problems.append("%s: max_usage_percent must be between 0 and 100, got %s" % (label, limit))
-        for service_name, field in TARGET_FIELD.items():
-            if service_name != service and req.get(field) is not None:
-                problems.append("%s: %s belongs to %s requirements, not %s" % (label, field, service_name, service))
+        problems.extend("%s: %s" % (label, problem) for problem in _problems(req))
     return problems
+
+
+def _problems(req):
+    service = req["service"]
+    resource_type = req.get("resource_type")
+    if req.get("flavor"):
+        if service != "taurusdb":
+            yield "flavor belongs to taurusdb requirements, not %s" % service
+        if resource_type is not None:
+            yield "give resource_type or flavor, not both: a flavor checks instances, vcpus and ram"
+        if req.get("nodes") is None:
+            # CreateGaussMySqlInstance requires slave_count (read replicas): there is no default to assume.
+            yield "nodes is missing: with flavor, give the nodes per instance (1 primary + slave_count read replicas)"
+        elif req["nodes"] < 1:
+            yield "nodes must be 1 or more, got %s" % req["nodes"]
+    elif resource_type is None:
+        yield "resource_type is missing (or, for taurusdb, give a flavor)"
+    elif resource_type not in RESOURCE_TYPES[service]:
+        yield "resource_type %r is not a %s resource type; use one of %s" % (
+            resource_type, service, ", ".join(RESOURCE_TYPES[service]))
+    elif resource_type in ("vcpus", "ram") and not req.get("enterprise_project"):
+        yield "resource_type %s exists per enterprise project: set enterprise_project" % resource_type
+    if req.get("nodes") is not None and not req.get("flavor"):
+        yield "nodes goes with flavor"
+    if req["need"] < 0:
+        yield "need must be 0 or more, got %s" % req["need"]
+    limit = req.get("max_usage_percent")
+    if limit is not None and not 0 <= limit <= 100:
+        yield "max_usage_percent must be between 0 and 100, got %s" % limit
+    for service_name, field in list(TARGET_FIELD.items()) + [("taurusdb", "enterprise_project")]:
+        if service_name != service and req.get(field) is not None:
+            yield "%s belongs to %s requirements, not %s" % (field, service_name, service)
 
 
 def plan(requirements):
     """The distinct targets to read, grouped by service, each with the module arguments that name it.
 
     However many requirements point at one target, it is read once; each service's targets are
-    read by one module call, whose ``targets`` option reads them concurrently in one process.
+    read by one module call, whose ``targets`` option reads them concurrently in one process. A
+    flavor is looked up once per region, by the first target of that region that needs it.
     """
     requirements = normalise(requirements)
     problems = check_requirements(requirements)
     if problems:
         raise GateInputError("Invalid quota_gate_requirements: " + "; ".join(problems) + ".")
     targets = dict((service, []) for service in TARGET_FIELD)
-    seen = set()
+    by_key = {}
+    looked_up = set()
     for req in requirements:
         key = target_key(req)
-        if key not in seen:
-            seen.add(key)
+        if key not in by_key:
             args = dict((name, req[name]) for name in MODULE_ARGS if req.get(name) is not None)
-            targets[req["service"]].append(dict(key=key, args=args))
+            by_key[key] = dict(key=key, args=args)
+            targets[req["service"]].append(by_key[key])
+        flavor = req.get("flavor")
+        if flavor and (req.get("region"), flavor) not in looked_up:
+            looked_up.add((req.get("region"), flavor))
+            by_key[key]["args"].setdefault("flavors", []).append(flavor)
     return targets
 
 
@@ -96,15 +142,21 @@ def plan_play(shares):
     own connection settings. Returns ``{host: {service: [targets]}}`` for every host.
     """
     reads = {}
-    seen = set()
+    seen = {}
     for share in filter(None, shares):
         mine = reads.setdefault(share["host"], dict((service, []) for service in TARGET_FIELD))
         for service in TARGET_FIELD:
             for target in share["plan"][service]:
                 identity = (share["connection"][service], target["key"])
                 if identity not in seen:
-                    seen.add(identity)
-                    mine[service].append(target)
+                    seen[identity] = dict(target, args=dict(target["args"]))
+                    mine[service].append(seen[identity])
+                else:  # the reading host also looks up the flavors the others need there
+                    first = seen[identity]["args"]
+                    flavors = first.get("flavors", []) + [f for f in target["args"].get("flavors", [])
+                                                          if f not in first.get("flavors", [])]
+                    if flavors:
+                        first["flavors"] = flavors
     return reads
 
 
@@ -131,6 +183,8 @@ def _describe_target(req, result):
     service = req["service"]
     if service == "kms":
         where = "on %s" % req["kms_instance_id"] if req.get("kms_instance_id") else "on the region's KMS instance"
+    elif req.get("enterprise_project"):
+        where = "in enterprise project %s" % req["enterprise_project"]
     else:
         project = req.get("project_id") or (result or {}).get("project_id")
         where = "in project %s" % project if project else "in the region's project"
@@ -160,7 +214,10 @@ def _pick_record(req, result):
 def quota_identity(req, result, record, scope=""):
     """The quota a requirement draws on, as read: an implicit and an explicit reference to one KMS
     instance are the same quota. ``scope`` keeps apart hosts with other accounts or endpoints."""
-    target = record.get("kms_instance_id") if req["service"] == "kms" else result.get("project_id")
+    if req["service"] == "kms":
+        target = record.get("kms_instance_id")
+    else:
+        target = (result.get("project_id"), record.get("enterprise_project_id"))
     return (scope, req["service"], result.get("region") or req.get("region"), target, req["resource_type"])
 
 
@@ -171,6 +228,16 @@ def _tightest(records):
     return min(limited, key=lambda r: r["available"]) if limited else records[0]
 
 
+def _need_text(req):
+    """``need 3``; for a requirement given by flavor, with its unit and how it was worked out."""
+    if not req.get("flavor"):
+        return "need %d" % req["need"]
+    text = "need " + NEED_UNITS[req["resource_type"]] % req["need"]
+    if req["resource_type"] in PER_NODE:
+        text += " (%s)" % PER_NODE[req["resource_type"]] % (req["instances"], req["nodes"], req["per_node"])
+    return text
+
+
 def _verdict(req, record, total, others, low_percent):
     """(status, detail) for one requirement whose quota must hold ``total`` units in all.
 
@@ -179,7 +246,7 @@ def _verdict(req, record, total, others, low_percent):
     its ``max_usage_percent`` and the low warning are judged on the usage the others leave.
     """
     need = req["need"]
-    shown = "need %d (%d with %s)" % (need, total, ", ".join(others)) if others else "need %d" % need
+    shown = _need_text(req) + (" (%d with %s)" % (total, ", ".join(others)) if others else "")
     if record["unlimited"]:
         return "ok", "%s, unlimited quota (%d used)" % (shown, record["used"])
     quota, used, available = record["quota"], record["used"], record["available"]
@@ -215,7 +282,7 @@ def report(requirements, results, low_percent=20, on_unknown="fail"):
 
     ``results`` maps a target key (see plan) to the module result of that target.
     """
-    entries = [dict(req=req, result=results.get(target_key(req))) for req in normalise(requirements)]
+    entries = [dict(req=req, result=results.get(target_key(req))) for req in expand(normalise(requirements))]
     return _report(entries, low_percent, on_unknown)
 
 
@@ -236,7 +303,7 @@ def play_report(shares, low_percent=20, on_unknown="fail"):
                 results[(share["connection"][service], target["key"])] = by_key[target["key"]]
     entries = []
     for share in shares:
-        for req in normalise(share["requirements"]):
+        for req in expand(normalise(share["requirements"])):
             scope = share["connection"][req["service"]]
             entries.append(dict(req=req, host=share["host"], scope=scope,
                                 result=results.get((scope, target_key(req)))))
@@ -246,6 +313,7 @@ def play_report(shares, low_percent=20, on_unknown="fail"):
 def _report(entries, low_percent, on_unknown):
     """Judge ``entries`` (``req``, ``result``, and in play scope ``host`` and ``scope``) together."""
     _label(entries)
+    _resolve_flavors(entries)
     _share_quotas(entries)
     checks = [_check(entry, low_percent) for entry in entries]
     blocking = ("insufficient", "unknown") if on_unknown == "fail" else ("insufficient",)
@@ -260,13 +328,38 @@ def _report(entries, low_percent, on_unknown):
 
 def _label(entries):
     """Name each entry (``requirement N`` counts per host) and pick its quota record, or why there is none."""
-    counts = {}
     for entry in entries:
         host = entry.get("host")
-        counts[host] = counts.get(host, 0) + 1
-        entry["name"] = entry["req"].get("name") or "requirement %d" % counts[host]
+        entry["name"] = entry["req"].get("name") or "requirement %d" % (entry["req"]["_index"] + 1)
         entry["label"] = "%s: %s" % (host, entry["name"]) if host else entry["name"]
         entry["record"], entry["reason"] = _pick_record(entry["req"], entry["result"])
+
+
+def _resolve_flavors(entries):
+    """Work out the vCPUs and RAM that flavor requirements need, from the flavors their reads looked up.
+
+    A flavor is looked up once per region, so any read of the same account and region may hold it.
+    An unknown flavor, or one whose lookup failed, makes the check unknown: never a guess.
+    """
+    found = {}
+    for entry in entries:
+        result = entry["result"] or {}
+        for flavor in result.get("flavors") or []:
+            found[(entry.get("scope", ""), result.get("region"), flavor.get("spec_code"))] = flavor
+    for entry in entries:
+        req = entry["req"]
+        if not req.get("flavor") or req["resource_type"] not in PER_NODE or entry["record"] is None:
+            continue
+        region = (entry["result"] or {}).get("region") or req.get("region")
+        flavor = found.get((entry.get("scope", ""), region, req["flavor"]))
+        if flavor is None or not flavor.get("found"):
+            entry["record"] = None
+            entry["reason"] = ("flavor %s is not offered in %s" if flavor else
+                               "flavor %s could not be looked up in %s") % (req["flavor"], region)
+            continue
+        per_node = flavor[req["resource_type"]]
+        entry["req"] = dict(req, instances=req["need"], per_node=per_node,
+                            need=req["need"] * req["nodes"] * per_node)
 
 
 def _share_quotas(entries):
@@ -305,6 +398,7 @@ def _check(entry, low_percent):
         shared_with=entry.get("others", []),
         status=status,
         target=record.get("kms_instance_id") or req.get(TARGET_FIELD[req["service"]]) or result.get("project_id"),
+        enterprise_project=req.get("enterprise_project"),
         unlimited=record.get("unlimited"),
         used=record.get("used"),
     )

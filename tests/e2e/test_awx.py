@@ -18,7 +18,7 @@ import jinja2
 import pytest
 import yaml
 
-from conftest import ALI_KEY, ALI_SECRET, HW_KEY, HW_SECRET, ROOT
+from conftest import ALI_SECRET, HW_KEY, HW_SECRET, ROOT
 from test_quota_gate_role import KST1, run_gate
 
 CREDENTIAL_TYPES = ROOT / "extensions" / "awx" / "credential_types"
@@ -143,11 +143,9 @@ def test_an_awx_job_fails_at_the_gate_with_the_report_and_no_secret(scenario, em
     scenario.install()
     types = credential_types()
     envvars = dict(run_env)
-    envvars.update(inject(types["alibaba_cloud"], dict(access_key_id="STS.NTestStsKeyId01",
-                                                        access_key_secret=ALI_SECRET + "-sts",
-                                                        security_token=STS_TOKEN)))
-    envvars.update(inject(types["huawei_cloud"], dict(access_key=HW_KEY, secret_key=HW_SECRET,
-                                                       iam_endpoint=emulator.url)))
+    envvars.update(inject(types["alibaba_cloud"], dict(
+        access_key_id="STS.NTestStsKeyId01", access_key_secret=ALI_SECRET + "-sts", security_token=STS_TOKEN)))
+    envvars.update(inject(types["huawei_cloud"], dict(access_key=HW_KEY, secret_key=HW_SECRET, iam_endpoint=emulator.url)))
     private = tmp_path / "runner"
     for folder in ("project", "env", "inventory"):
         (private / folder).mkdir(parents=True)

@@ -78,7 +78,7 @@ def test_taurusdb_retries_run_out_naming_the_status_and_attempts(scenario, emula
     set_tdb_fault(scenario, {"server_error_first": 50})
     run = adhoc("taurusdb_quota_info", tdb(emulator, retries=2), hw_env(run_env, emulator))
     assert run.rc != 0
-    assert "DBS.200001 (HTTP 503)" in run.result["msg"]
+    assert "DBS.108000 (HTTP 503)" in run.result["msg"]
     assert "Gave up after 3 attempts." in run.result["msg"]
     assert len(emulator.requests()) == 3
     assert_clean(run)
@@ -114,7 +114,7 @@ def test_unknown_access_key(scenario, emulator, run_env):
     assert "check access_key_id" in run.result["msg"]
 
 
-@pytest.mark.parametrize("status, code", [(400, "DBS.200022"), (500, "DBS.200000")])
+@pytest.mark.parametrize("status, code", [(400, "DBS.200001"), (500, "DBS.108000")])
 def test_documented_taurusdb_error_bodies(scenario, emulator, run_env, status, code):
     set_tdb_fault(scenario, {"error": {"status": status, "code": code, "message": "vendor detail."}})
     run = adhoc("taurusdb_quota_info", tdb(emulator, retries=0), hw_env(run_env, emulator))

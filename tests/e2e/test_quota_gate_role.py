@@ -184,7 +184,7 @@ def test_report_only_mode_does_not_fail(scenario, emulator, run_env, tmp_path):
      "kms_instance_id belongs to kms requirements, not taurusdb"),
     ({"service": "kms", "resource_type": "key", "project_id": HW_PROJECT}, "project_id belongs to taurusdb requirements"),
     ({"service": "rds", "resource_type": "key"}, "value of service must be one of: kms, taurusdb"),
-    ({"service": "kms"}, "missing required arguments: resource_type"),
+    ({"service": "kms"}, "resource_type is missing (or, for taurusdb, give a flavor)"),
     ({"service": "kms", "resource_type": "key", "need": "three"}, "need"),
 ])
 def test_bad_requirements_are_refused_before_any_call(scenario, emulator, run_env, tmp_path, requirement, expected):

@@ -61,14 +61,15 @@ def test_minus_one_is_unlimited(scenario, emulator, run_env):
 
 def test_a_vendor_error_names_code_message_and_request_id(scenario, emulator, run_env):
     scenario["huaweicloud"]["projects"][0]["fault"] = {
-        "error": {"status": 400, "code": "DBS.280238", "message": "Invalid project ID."}}
+        "error": {"status": 400, "code": "DBS.200001", "message": "Parameter error."}}
     scenario.install()
     run = adhoc("taurusdb_quota_info", hw_args(emulator, project_id=HW_PROJECT), hw_env(run_env, emulator))
     assert run.rc != 0
     request_id = emulator.requests()[-1]["request_id"]
     assert run.result["msg"] == (
-        "ShowGaussMySqlProjectQuotas for project %s in cn-north-4 failed: DBS.280238 (HTTP 400): Invalid project ID. "
-        "Request id: %s. project_id must be the 32-character project id of the region." % (HW_PROJECT, request_id))
+        "ShowGaussMySqlProjectQuotas for project %s in cn-north-4 failed: DBS.200001 (HTTP 400): Parameter error. "
+        "Request id: %s. A request parameter was refused; check project_id (32 letters or digits), region and "
+        "enterprise_project." % (HW_PROJECT, request_id))
     assert "Traceback" not in run.stdout + run.stderr
 
 

@@ -300,9 +300,9 @@ def test_huawei_iam_and_quotas(emu):
 
 
 @pytest.mark.parametrize("path, query, headers, status, code", [
-    (f"/v3/{PROJECT_N4}/project-quotas", [("type", "flavor")], {}, 400, "DBS.200022"),
-    (f"/v3/{PROJECT_N4}/project-quotas", [], {"X-Language": "fr-fr"}, 400, "DBS.200021"),
-    ("/v3/not-a-project/project-quotas", [], {}, 400, "DBS.280238"),
+    (f"/v3/{PROJECT_N4}/project-quotas", [("type", "flavor")], {}, 400, "DBS.200001"),
+    (f"/v3/{PROJECT_N4}/project-quotas", [], {"X-Language": "fr-fr"}, 400, "DBS.200001"),
+    ("/v3/not-a-project/project-quotas", [], {}, 400, "DBS.200001"),
     (f"/v3/{PROJECT_OTHER}/project-quotas", [], {}, 403, "DBS.280013"),
     (f"/v3/{PROJECT_N4}/project-quotas", [], {"X-Project-Id": PROJECT_OTHER}, 403, "DBS.280013"),
 ])
@@ -396,7 +396,7 @@ def test_fault_huawei_shapes(emu):
     path = f"/v3/{PROJECT_N4}/project-quotas"
     throttled, unavailable, ok = (hw_call(emu.url(), path) for dummy in range(3))
     assert (throttled.status_code, throttled.json()["error_code"]) == (429, "APIGW.0308")
-    assert (unavailable.status_code, unavailable.json()["error_code"]) == (503, "DBS.200001")
+    assert (unavailable.status_code, unavailable.json()["error_code"]) == (503, "DBS.108000")
     assert len(unavailable.headers["X-Request-Id"]) == 32 and ok.status_code == 200
     iam = hw_call(emu.url(), "/v3/projects", [("name", "cn-north-4")])
     assert iam.status_code == 403 and iam.json()["error"]["message"] == "You are not authorized"
@@ -520,3 +520,54 @@ def test_cli_refuses_non_loopback_host(tmp_path):
     result = subprocess.run([sys.executable, str(HERE / "cloud_emulator.py"), "--scenario", str(demo),
                              "--host", "0.0.0.0"], capture_output=True, timeout=10, check=False)
     assert result.returncode != 0 and b"loopback" in result.stderr
+
+
+# --- TaurusDB enterprise-project quotas and flavors ------------------------------------------------------------
+
+def enterprise(name, ep_id, quota=10, available=8):
+    return {"enterprise_project_id": ep_id, "enterprise_project_name": name, "instance_quota": quota,
+            "vcpus_quota": 100, "ram_quota": 400, "availability_instance_quota": available,
+            "availability_vcpus_quota": 40, "availability_ram_quota": 300}
+
+
+def with_enterprise_projects(emu, cap=None):
+    def change(scenario):
+        project = next(p for p in scenario["huaweicloud"]["projects"] if p["id"] == PROJECT_N4)
+        project["enterprise_projects"] = [enterprise("default", "0"), enterprise("payments", "ep-2"),
+                                          enterprise("analytics", "ep-3")]
+        if cap:
+            scenario["huaweicloud"]["quota_page_size_cap"] = cap
+        scenario["huaweicloud"]["flavors"] = {"cn-north-4": [
+            {"vcpus": "16", "ram": "64", "spec_code": "gaussdb.mysql.4xlarge.x86.4", "type": "x86"},
+            {"vcpus": "8", "ram": "32", "spec_code": "gaussdb.mysql.2xlarge.x86.4", "type": "x86"}]}
+    with_changes(emu, change)
+
+
+def test_enterprise_quotas_are_paged_filtered_and_signed(emu):
+    with_enterprise_projects(emu, cap=2)
+    first = hw_call(emu.url(), f"/v3/{PROJECT_N4}/quotas", [("offset", "0"), ("limit", "100")])
+    assert first.status_code == 200
+    assert [q["enterprise_project_name"] for q in first.json()["quota_list"]] == ["default", "payments"]
+    assert first.json()["total_count"] == 3
+    second = hw_call(emu.url(), f"/v3/{PROJECT_N4}/quotas", [("offset", "2"), ("limit", "100")])
+    assert [q["enterprise_project_name"] for q in second.json()["quota_list"]] == ["analytics"]
+    named = hw_call(emu.url(), f"/v3/{PROJECT_N4}/quotas", [("enterprise_project_name", "payments")])
+    assert named.json() == {"quota_list": [enterprise("payments", "ep-2")], "total_count": 1}
+    assert hw_call(emu.url(), f"/v3/{PROJECT_N4}/quotas", secret="wrong").status_code == 401
+    bad = hw_call(emu.url(), f"/v3/{PROJECT_N4}/quotas", [("limit", "101")])
+    assert (bad.status_code, bad.json()["error_code"]) == (400, "DBS.200001")
+    assert [e["operation"] for e in emu.requests()][-1] == "ShowGaussMySqlQuotas"
+
+
+def test_flavors_answer_202_need_an_availability_zone_mode_and_filter_by_spec_code(emu):
+    with_enterprise_projects(emu)
+    path = f"/v3/{PROJECT_N4}/flavors/gaussdb-mysql"
+    found = hw_call(emu.url(), path, [("availability_zone_mode", "single"), ("spec_code", "gaussdb.mysql.4xlarge.x86.4")])
+    assert found.status_code == 202
+    assert [(f["vcpus"], f["ram"]) for f in found.json()["flavors"]] == [("16", "64")]
+    assert hw_call(emu.url(), path, [("spec_code", "x")]).json()["error_code"] == "DBS.200001"  # no zone mode
+    other_engine = hw_call(emu.url(), f"/v3/{PROJECT_N4}/flavors/mysql", [("availability_zone_mode", "single")])
+    assert other_engine.status_code == 400
+    none = hw_call(emu.url(), path, [("availability_zone_mode", "multi"), ("spec_code", "nope")])
+    assert none.json() == {"flavors": []}
+    assert emu.requests()[-1]["operation"] == "ShowGaussMySqlFlavors"

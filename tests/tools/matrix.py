@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -113,9 +114,8 @@ def copy_collection(core):
     It lives outside this checkout: inside it, ansible-test would ask git for the files, and git
     ignores .cache/.
     """
-    top = Path(os.environ.get("TMPDIR", "/tmp")) / ("headroom-matrix-" + core)
+    top = Path(tempfile.mkdtemp(prefix="headroom-matrix-%s-" % core))  # unique: runs may overlap
     copy = top / "ansible_collections" / "headroom" / "cloud"
-    shutil.rmtree(top, ignore_errors=True)
     copy.mkdir(parents=True)
     files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
                            capture_output=True, check=True).stdout.split(b"\0")
@@ -174,6 +174,7 @@ def run_row(core, minor, requirement, logs):
         if name == "sanity" and skips:
             row[name] += " -" + ",".join(SKIPPED_SANITY[core])
     row["seconds"] = round(time.monotonic() - started)
+    shutil.rmtree(top, ignore_errors=True)
     return row
 
 

@@ -273,3 +273,97 @@ def test_the_role_argument_spec_lists_exactly_the_services_resource_types():
     assert options["service"]["choices"] == list(RESOURCE_TYPES)
     for module, service in ((kms_quota_info.KmsQuotaInfo, "kms"), (taurusdb_quota_info.TaurusdbQuotaInfo, "taurusdb")):
         assert module.argument_spec["resource_types"]["choices"] == list(RESOURCE_TYPES[service])
+
+
+# --- TaurusDB: enterprise-project quotas and requirements given by flavor -------------------------------------
+
+FLAVOR = "gaussdb.mysql.4xlarge.x86.4"
+
+
+def ep_result(instances=(10, 2), vcpus=(100, 60), ram=(400, 100), flavors=None, region="cn-north-4"):
+    records = [dict(resource_type=rt, quota=q, used=u, available=q - u, unlimited=False, enterprise_project_id="ep-1",
+                    enterprise_project_name="payments")
+               for rt, (q, u) in (("instance", instances), ("vcpus", vcpus), ("ram", ram))]
+    return dict(region=region, project_id="p" * 32, enterprise_project=dict(id="ep-1", name="payments"),
+                quotas=records, flavors=flavors if flavors is not None else [
+                    dict(spec_code=FLAVOR, found=True, vcpus=16, ram=64)])
+
+
+def db(**kw):
+    base = dict(name="db", service="taurusdb", flavor=FLAVOR, nodes=2, need=2, enterprise_project="payments")
+    base.update(kw)
+    return base
+
+
+def test_a_flavor_requirement_checks_instances_vcpus_and_ram_each_on_its_own_line():
+    requirements = [db()]
+    the_plan = plan(requirements)
+    assert the_plan["taurusdb"] == [dict(key="taurusdb|||payments", args=dict(enterprise_project="payments",
+                                                                              flavors=[FLAVOR]))]
+    the_report = report(requirements, {"taurusdb|||payments": ep_result()})
+    checks = the_report["checks"]
+    assert [(c["resource_type"], c["need"], c["status"]) for c in checks] == [
+        ("instance", 2, "ok"), ("vcpus", 64, "insufficient"), ("ram", 256, "low")]
+    assert checks[1]["message"] == ("db: taurusdb vcpus in enterprise project payments in cn-north-4 — need 64 vCPUs "
+                                    "(2 instances × 2 nodes × 16), used 60 of 100, 40 available (short by 24)")
+    assert "need 256 GB RAM (2 instances × 2 nodes × 64 GB), used 100 of 400, 300 available" in checks[2]["message"]
+    assert checks[0]["message"].endswith("need 2 instances, used 2 of 10, 8 available")
+    assert the_report["failures"] == [checks[1]["message"]]
+
+
+def test_nodes_have_no_default_because_the_create_call_has_none():
+    with pytest.raises(GateInputError) as caught:
+        plan([db(nodes=None)])
+    assert "nodes is missing: with flavor, give the nodes per instance" in str(caught.value)
+    the_report = report([db(nodes=3, need=1)], {"taurusdb|||payments": ep_result()})
+    assert the_report["checks"][1]["need"] == 48  # 1 instance × 3 nodes × 16 vCPUs
+
+
+def test_an_unknown_flavor_is_unknown_naming_flavor_and_region_never_a_guess():
+    result = ep_result(flavors=[dict(spec_code=FLAVOR, found=False, vcpus=None, ram=None)])
+    checks = report([db()], {"taurusdb|||payments": result})["checks"]
+    assert [c["status"] for c in checks] == ["ok", "unknown", "unknown"]
+    assert checks[1]["message"].endswith("quota could not be read: flavor %s is not offered in cn-north-4" % FLAVOR)
+
+
+def test_a_flavor_is_looked_up_once_per_region():
+    requirements = [db(), db(name="db2", enterprise_project="analytics"), db(name="db3", region="ap-southeast-1")]
+    targets = plan(requirements)["taurusdb"]
+    assert [t["args"].get("flavors") for t in targets] == [[FLAVOR], None, [FLAVOR]]
+    results = {"taurusdb|||payments": ep_result(), "taurusdb|||analytics": ep_result(flavors=[]),
+               "taurusdb|ap-southeast-1||payments": ep_result(region="ap-southeast-1")}
+    results["taurusdb|||analytics"]["quotas"] = [dict(r, enterprise_project_id="ep-2")
+                                                 for r in results["taurusdb|||analytics"]["quotas"]]
+    checks = report(requirements, results)["checks"]
+    # db2 reads another enterprise project but finds the flavor that db's read looked up in the same region.
+    assert [(c["name"], c["resource_type"], c["need"]) for c in checks[3:6]] == [
+        ("db2", "instance", 2), ("db2", "vcpus", 64), ("db2", "ram", 256)]
+    assert checks[1]["need_total"] == 64  # another enterprise project's vCPUs are another quota
+
+
+def test_flavor_needs_on_one_enterprise_project_are_summed():
+    checks = report([db(need=1), db(name="db2", need=1)], {"taurusdb|||payments": ep_result(vcpus=(100, 30))})["checks"]
+    vcpus = [c for c in checks if c["resource_type"] == "vcpus"]
+    assert [(c["need"], c["need_total"], c["status"]) for c in vcpus] == [(32, 64, "low"), (32, 64, "low")]
+    assert "need 32 vCPUs (1 instances × 2 nodes × 16) (64 with db2)" in vcpus[0]["message"]
+
+
+@pytest.mark.parametrize("requirement, problem", [
+    (dict(service="taurusdb", resource_type="vcpus", need=8), "resource_type vcpus exists per enterprise project"),
+    (dict(service="taurusdb", flavor=FLAVOR, resource_type="vcpus"), "give resource_type or flavor, not both"),
+    (dict(service="kms", flavor=FLAVOR), "flavor belongs to taurusdb requirements, not kms"),
+    (dict(service="taurusdb", flavor=FLAVOR, nodes=0), "nodes must be 1 or more, got 0"),
+    (dict(service="taurusdb", resource_type="instance", nodes=2), "nodes goes with flavor"),
+    (dict(service="taurusdb"), "resource_type is missing (or, for taurusdb, give a flavor)"),
+    (dict(service="kms", resource_type="key", enterprise_project="x"), "enterprise_project belongs to taurusdb"),
+])
+def test_flavor_and_enterprise_project_rules(requirement, problem):
+    with pytest.raises(GateInputError) as caught:
+        plan([requirement])
+    assert problem in str(caught.value)
+
+
+def test_plain_vcpus_requirements_with_an_explicit_need_work():
+    checks = report([dict(service="taurusdb", resource_type="vcpus", need=41, enterprise_project="payments")],
+                    {"taurusdb|||payments": ep_result()})["checks"]
+    assert checks[0]["status"] == "insufficient" and checks[0]["message"].endswith("(short by 1)")
