@@ -8,7 +8,8 @@ alternating runs of both sides made in this one invocation, and their ratio:
   1. ad hoc kms_quota_info, and ad hoc taurusdb_quota_info, vs `ansible localhost -m ping`;
   2. kms_quota_info over a region with 20 KMS instances vs 1 instance (200 ms per reply);
   3. the quota_gate role over 4 distinct targets vs 1 target (200 ms per reply);
-  4. 20 inventory hosts gated with forks 20 vs 1 host;
+  4. 20 inventory hosts gated with forks 20 vs 1 host; the gate vs ping on the same 1 and 20 hosts
+     (forks 20), with the CPU seconds of each;
   5. the peak RSS of each module process;
   6. HTTP requests per target, from the emulator's request log.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -52,16 +54,19 @@ def bench_scenario(latency_ms):
 
 
 def timed(command, env):
+    """Wall seconds, and CPU seconds of the command and every process it waited for."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(ROOT), check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit("benchmark command failed (%s):\n%s\n%s" % (" ".join(command), proc.stdout[-2000:],
                                                                      proc.stderr[-2000:]))
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def pair(name, left, right, env, reps):
+def pair(name, left, right, env, reps, cpu=False):
     """Alternate the two sides ``reps`` times (after one warm-up each); return medians and ratio."""
     timed(left, env)
     timed(right, env)
@@ -69,9 +74,13 @@ def pair(name, left, right, env, reps):
     for dummy in range(reps):
         lefts.append(timed(left, env))
         rights.append(timed(right, env))
-    result = dict(name=name, left=statistics.median(lefts), right=statistics.median(rights))
+    result = dict(name=name, left=statistics.median(t for t, c in lefts), right=statistics.median(t for t, c in rights),
+                  left_cpu=statistics.median(c for t, c in lefts), right_cpu=statistics.median(c for t, c in rights))
     result["ratio"] = result["left"] / result["right"]
-    print("%-58s %7.2fs / %7.2fs = %5.2f" % (name, result["left"], result["right"], result["ratio"]), flush=True)
+    line = "%-58s %7.2fs / %7.2fs = %5.2f" % (name, result["left"], result["right"], result["ratio"])
+    if cpu:
+        line += "   (CPU %.1fs / %.1fs)" % (result["left_cpu"], result["right_cpu"])
+    print(line, flush=True)
     return result
 
 
@@ -79,12 +88,22 @@ def adhoc(module, args):
     return ["ansible", "localhost", "-m", module, "-a", json.dumps(args)]
 
 
-def gate_playbook(workdir, requirements, hosts=1):
-    """A gate play; with hosts > 1, an inventory of local hosts, each gating the same targets."""
+def inventory_of(workdir, hosts):
     inventory = workdir / ("inventory-%d.ini" % hosts)
     inventory.write_text("[gated]\n" + "".join(
         "host%02d ansible_connection=local ansible_python_interpreter=%s\n" % (i, sys.executable)
         for i in range(hosts)))
+    return inventory
+
+
+def ping_hosts(workdir, hosts):
+    return ["ansible", "gated", "-i", str(inventory_of(workdir, hosts)), "--forks", str(max(hosts, 5)), "-m",
+            "ansible.builtin.ping"]
+
+
+def gate_playbook(workdir, requirements, hosts=1):
+    """A gate play; with hosts > 1, an inventory of local hosts, each gating the same targets."""
+    inventory = inventory_of(workdir, hosts)
     play = workdir / ("gate-%d-%d.yml" % (len(requirements), hosts))
     play.write_text(json.dumps([dict(
         name="bench gate", hosts="gated", gather_facts=False,
@@ -171,6 +190,13 @@ def main(argv=None):
         print("== 4. quota_gate on 20 hosts with forks 20 vs 1 host, 200 ms replies (goal <= 2.5) ==")
         results["pairs"].append(pair("gate 20 hosts / 1 host", gate_playbook(workdir, one_target, hosts=20),
                                      gate_playbook(workdir, one_target, hosts=1), slow_env, reps))
+
+        print("== 4b. quota_gate vs ping on the same hosts: 1 host (goal <= 1.45), 20 hosts with forks 20 "
+              "(goal <= 2.2), 0 ms replies ==")
+        results["pairs"].append(pair("gate on 1 host / ping on 1 host", gate_playbook(workdir, one_target, hosts=1),
+                                     ping_hosts(workdir, 1), fast_env, reps, cpu=True))
+        results["pairs"].append(pair("gate on 20 hosts / ping on 20 hosts", gate_playbook(workdir, one_target, hosts=20),
+                                     ping_hosts(workdir, 20), fast_env, reps, cpu=True))
 
         print("== 5. peak RSS of one module process (goal <= 120 MB) ==")
         module_env = dict(fast_env, PYTHONPATH=str(ROOT / ".cache" / "collections"))
