@@ -101,10 +101,10 @@ def ping_hosts(workdir, hosts):
             "ansible.builtin.ping"]
 
 
-def gate_playbook(workdir, requirements, hosts=1):
+def gate_playbook(workdir, requirements, hosts=1, scope="host"):
     """A gate play; with hosts > 1, an inventory of local hosts, each gating the same targets."""
     inventory = inventory_of(workdir, hosts)
-    play = workdir / ("gate-%d-%d.yml" % (len(requirements), hosts))
+    play = workdir / ("gate-%d-%d-%s.yml" % (len(requirements), hosts, scope))
     play.write_text(json.dumps([dict(
         name="bench gate", hosts="gated", gather_facts=False,
         module_defaults={
@@ -112,7 +112,8 @@ def gate_playbook(workdir, requirements, hosts=1):
                 "region": "cn-hangzhou", "endpoint": "{{ lookup('ansible.builtin.env', 'HEADROOM_KMS_ENDPOINT') }}"},
             "group/headroom.cloud.huaweicloud": {
                 "endpoint": "{{ lookup('ansible.builtin.env', 'HEADROOM_TAURUSDB_ENDPOINT') }}"}},
-        roles=[dict(role="headroom.cloud.quota_gate", vars=dict(quota_gate_requirements=requirements))])]))
+        roles=[dict(role="headroom.cloud.quota_gate",
+                    vars=dict(quota_gate_requirements=requirements, quota_gate_scope=scope))])]))
     return ["ansible-playbook", "-i", str(inventory), "--forks", str(max(hosts, 5)), str(play)]
 
 
@@ -196,6 +197,10 @@ def main(argv=None):
         results["pairs"].append(pair("gate on 1 host / ping on 1 host", gate_playbook(workdir, one_target, hosts=1),
                                      ping_hosts(workdir, 1), fast_env, reps, cpu=True))
         results["pairs"].append(pair("gate on 20 hosts / ping on 20 hosts", gate_playbook(workdir, one_target, hosts=20),
+                                     ping_hosts(workdir, 20), fast_env, reps, cpu=True))
+        # The same fleet in play scope: one read of the shared target for the whole play.
+        results["pairs"].append(pair("gate on 20 hosts, play scope / ping on 20 hosts",
+                                     gate_playbook(workdir, one_target, hosts=20, scope="play"),
                                      ping_hosts(workdir, 20), fast_env, reps, cpu=True))
 
         print("== 5. peak RSS of one module process (goal <= 120 MB) ==")

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.headroom.cloud.plugins.plugin_utils._report_files import as_paths, skipped_report, write
+from ansible_collections.headroom.cloud.plugins.plugin_utils._report_files import as_paths, combine, skipped_report, write
 
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("on_unknown", "path", "report", "requirements", "skipped_reason"))
+    _VALID_ARGS = frozenset(("host_reports", "host_runs", "hosts", "on_unknown", "path", "report", "requirements", "run",
+                             "skipped_reason"))
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
@@ -19,6 +20,11 @@ class ActionModule(ActionBase):
         args = self._task.args
         paths = as_paths(args.get("path"))
         report = args.get("report")
+        if report is None and args.get("hosts") is not None:
+            # Host scope: the reports of this run's hosts (a host's report from an earlier run is not this run's).
+            entries = zip(args["hosts"], args.get("host_reports") or [], args.get("host_runs") or [])
+            report = combine(dict((host, host_report) for host, host_report, run in entries
+                                  if host_report and run == args.get("run")))
         if report is None:
             report = skipped_report(args.get("requirements"), args.get("skipped_reason") or "the gate is disabled")
         problems = write(report, paths, args.get("on_unknown") or "fail")

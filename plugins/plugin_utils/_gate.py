@@ -8,8 +8,8 @@ only, through the quota_gate_plan and quota_gate_report filters; it imports no S
 Requirements that draw on the same quota are judged together: their needs are added before they
 are compared with what is available, because that is what the play will consume. Two requirements
 share a quota when they have the same service, the same target *as read* (region plus the KMS
-instance or project the read resolved) and the same resource type, and, in play scope, reach it
-through the same connection settings.
+instance, project or enterprise project the read resolved) and the same resource type, however
+they reach it. In play scope the connection settings decide only which host reads a target.
 """
 
 from __future__ import annotations
@@ -208,17 +208,39 @@ def _pick_record(req, result):
     matching = [r for r in records if r.get("resource_type") == req["resource_type"]]
     if not matching:
         return None, "the service did not report a %s quota" % req["resource_type"]
-    return matching[0], None
+    return _check_read_what_was_asked(req, matching[0])
 
 
-def quota_identity(req, result, record, scope=""):
-    """The quota a requirement draws on, as read: an implicit and an explicit reference to one KMS
-    instance are the same quota. ``scope`` keeps apart hosts with other accounts or endpoints."""
+def _check_read_what_was_asked(req, record):
+    """(record, None), or (None, why) when the read answered for another quota than the requirement
+    names: module defaults (an enterprise_project in the play's group defaults, say) reach every
+    read, and a quota of the wrong scope must never be judged."""
+    if req["service"] == "kms":
+        if req.get("kms_instance_id") and record.get("kms_instance_id") != req["kms_instance_id"]:
+            return None, "the read answered for KMS instance %s" % record.get("kms_instance_id")
+        return record, None
+    answered = record.get("enterprise_project_name") or record.get("enterprise_project_id")
+    if req.get("enterprise_project") and req["enterprise_project"] not in (
+            record.get("enterprise_project_name"), record.get("enterprise_project_id")):
+        return None, "the read answered for %s, not enterprise project %s" % (
+            "enterprise project %s" % answered if answered else "the project's own quota", req["enterprise_project"])
+    if answered and not req.get("enterprise_project"):
+        return None, ("the read answered for enterprise project %s (an enterprise_project in the module defaults?), "
+                      "but the requirement names none" % answered)
+    return record, None
+
+
+def quota_identity(req, result, record):
+    """The quota a requirement draws on, as read: what the read resolved (the KMS instance, or the
+    project and enterprise project; their ids are unique), its region and the resource type. So an
+    implicit and an explicit reference to one KMS instance are one quota, and in play scope so are
+    two hosts that reach it with other settings (another endpoint, a project id given or looked
+    up); hosts of other accounts never resolve to the same ids."""
     if req["service"] == "kms":
         target = record.get("kms_instance_id")
     else:
         target = (result.get("project_id"), record.get("enterprise_project_id"))
-    return (scope, req["service"], result.get("region") or req.get("region"), target, req["resource_type"])
+    return (req["service"], result.get("region") or req.get("region"), target, req["resource_type"])
 
 
 def _tightest(records):
@@ -367,7 +389,7 @@ def _share_quotas(entries):
     groups = {}
     for entry in entries:
         if entry["record"] is not None:
-            identity = quota_identity(entry["req"], entry["result"], entry["record"], entry.get("scope", ""))
+            identity = quota_identity(entry["req"], entry["result"], entry["record"])
             groups.setdefault(identity, []).append(entry)
     for members in groups.values():
         record = _tightest([member["record"] for member in members])

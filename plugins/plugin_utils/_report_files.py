@@ -29,6 +29,24 @@ def skipped_report(requirements, reason):
     return dict(checks=checks, failures=[], passed=True, summary="Quota gate skipped: %s." % reason)
 
 
+def combine(reports):
+    """One report of a host-scope gate run on several hosts (``{host: report}``), each line naming
+    its host; the report itself when there is one host."""
+    if len(reports) == 1:
+        return next(iter(reports.values()))
+    checks, failures = [], []
+    for host, report in reports.items():
+        checks.extend(dict(check, host=host, message="%s: %s" % (host, check["message"])) for check in report["checks"])
+        failures.extend("%s: %s" % (host, failure) for failure in report["failures"])
+    failed_hosts = [host for host, report in reports.items() if not report["passed"]]
+    if failed_hosts:
+        summary = "Quota gate failed on %d of %d hosts (%s): %d requirements cannot be met:\n- %s" % (
+            len(failed_hosts), len(reports), ", ".join(failed_hosts), len(failures), "\n- ".join(failures))
+    else:
+        summary = "Quota gate passed on all %d hosts." % len(reports)
+    return dict(checks=checks, failures=failures, passed=not failed_hosts, summary=summary)
+
+
 def render(report, path, on_unknown="fail"):
     """The text of ``report`` in the format that ``path``'s extension names."""
     extension = os.path.splitext(path)[1].lower()

@@ -29,7 +29,7 @@ def kms_reads(emulator):
 
 
 def keys(name, need, **kw):
-    return dict(name=name, service="kms", resource_type="key", kms_instance_id=KST1, need=need, **kw)
+    return dict(dict(name=name, service="kms", resource_type="key", kms_instance_id=KST1, need=need), **kw)
 
 
 def test_two_requirements_that_fit_alone_fail_together(scenario, emulator, run_env, tmp_path):
@@ -159,9 +159,9 @@ def test_play_scope_never_sums_hosts_of_other_accounts(scenario, emulator, run_e
     other = "LTAI5tOtherAccount02"
     scenario["alicloud"]["credentials"][other] = {"secret": "other-secret-do-not-use", "account": "2222222222222222"}
     scenario["alicloud"]["instances"].append(dict(
-        scenario["alicloud"]["instances"][0], account="2222222222222222"))  # the same id in another account
+        scenario["alicloud"]["instances"][0], account="2222222222222222", id="kst-hzz0009other"))
     scenario.install()
-    hosts = dict(APP_SERVERS, db1={"quota_gate_requirements": [keys("app key", 2)],
+    hosts = dict(APP_SERVERS, db1={"quota_gate_requirements": [keys("app key", 2, kms_instance_id="kst-hzz0009other")],
                                    "host_access_key_id": other, "host_access_key_secret": "other-secret-do-not-use"})
     hosts.pop("web3")
     proc, reports = run_play(emulator, run_env, tmp_path, "play", hosts)
@@ -174,3 +174,47 @@ def test_play_scope_never_sums_hosts_of_other_accounts(scenario, emulator, run_e
     for secret in ("other-secret-do-not-use", ALI_SECRET):
         assert secret not in output
     assert ALI_KEY not in json.dumps(reports)
+
+
+def test_a_later_gate_run_never_counts_a_host_that_did_not_take_part(scenario, emulator, run_env, tmp_path):
+    four_keys_left(scenario)
+    scenario.install()
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(json.dumps({"all": {"hosts": APP_SERVERS}}))
+    (tmp_path / "reports").mkdir()
+    variables = tmp_path / "vars.json"
+    variables.write_text(json.dumps(dict(kms_endpoint=emulator.kms_endpoint("cn-hangzhou"),
+                                         report_dir=str(tmp_path / "reports"))))
+    proc = playbook(PLAYBOOKS / "play_scope_twice.yml", ali_env(run_env, emulator), ["-e", "@%s" % variables],
+                    inventory=str(inventory))
+    output = proc.stdout + proc.stderr
+    # The first run (3 hosts × 2 keys, 4 available) fails every host; rerun with needs that fit.
+    assert proc.returncode != 0 and "need 2 (6 with web2: app key, web3: app key)" in output
+    hosts = dict((h, {"quota_gate_requirements": [keys("app key", 1)]}) for h in ("web1", "web2", "web3"))
+    inventory.write_text(json.dumps({"all": {"hosts": hosts}}))
+    proc = playbook(PLAYBOOKS / "play_scope_twice.yml", ali_env(run_env, emulator), ["-e", "@%s" % variables],
+                    inventory=str(inventory))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    second = json.loads((tmp_path / "reports" / "web2.json").read_text())
+    assert [(c["host"], c["need_total"]) for c in second["checks"]] == [("web2", 2), ("web3", 2)]  # no web1
+
+
+def test_host_scope_writes_one_report_file_with_every_hosts_lines(scenario, emulator, run_env, tmp_path):
+    four_keys_left(scenario)
+    scenario.install()
+    hosts = {"web1": {"quota_gate_requirements": [keys("big", 5)]},
+             "web2": {"quota_gate_requirements": [keys("small", 1)]}}
+    report_file = tmp_path / "gate.xml"
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(json.dumps({"all": {"hosts": hosts}}))
+    (tmp_path / "reports").mkdir()
+    variables = tmp_path / "vars.json"
+    variables.write_text(json.dumps(dict(kms_endpoint=emulator.kms_endpoint("cn-hangzhou"), quota_gate_scope="host",
+                                         report_dir=str(tmp_path / "reports"), quota_gate_report_path=[str(report_file)])))
+    proc = playbook(PLAYBOOKS / "play_scope.yml", ali_env(run_env, emulator), ["-e", "@%s" % variables, "-f", "5"],
+                    inventory=str(inventory))
+    assert proc.returncode != 0  # web1 is short
+    from xml.etree import ElementTree
+    suite = ElementTree.parse(report_file).getroot()
+    cases = [(c.get("classname"), c.get("name"), c.find("failure") is not None) for c in suite.iter("testcase")]
+    assert cases == [("quota_gate.web1.kms", "big", True), ("quota_gate.web2.kms", "small", False)]

@@ -242,15 +242,43 @@ def test_play_scope_reads_each_target_once_and_sums_across_hosts():
         "used 8 of 12, 4 available (short by 2)")
 
 
-def test_play_scope_never_sums_hosts_of_other_accounts():
+def test_play_scope_reads_per_account_and_never_sums_other_accounts_quotas():
     shares = [share("web1", [keys("k", 2)], "acct-1"), share("web2", [keys("k", 2)], "acct-1"),
-              share("db1", [keys("k", 2)], "acct-2")]
+              share("db1", [keys("k", 2, kms_instance_id="kst-other1")], "acct-2")]
     seen = []
-    reads, the_report = run_play(shares, lambda connection, target: seen.append(connection) or kms_result(20, 14))
-    assert sorted(seen) == ["acct-1", "acct-2"]  # one read per account, by that account's first host
+
+    def read(connection, target):
+        seen.append(connection)
+        return kms_result(20, 14, instance=target["args"]["kms_instance_id"])
+
+    reads, the_report = run_play(shares, read)
+    assert sorted(seen) == ["acct-1", "acct-2"]  # one read per account's target, by that account's first host
     assert [len(reads[h]["kms"]) for h in ("web1", "web2", "db1")] == [1, 0, 1]
     assert [(c["host"], c["status"], c["need_total"]) for c in the_report["checks"]] == [
         ("web1", "low", 4), ("web2", "low", 4), ("db1", "ok", 2)]
+
+
+def test_play_scope_sums_hosts_that_reach_one_quota_with_other_settings():
+    # Two connection ids (say one host names an endpoint, the other uses the default one): two reads,
+    # but the reads resolve to the same instance, so it is one quota and the needs add up.
+    shares = [share("web1", [keys("k", 2)], "settings-a"), share("web2", [keys("k", 2)], "settings-b")]
+    reads, the_report = run_play(shares, lambda connection, target: kms_result(12, 8))
+    assert [len(reads[h]["kms"]) for h in ("web1", "web2")] == [1, 1]
+    assert [(c["status"], c["need_total"]) for c in the_report["checks"]] == [("low", 4), ("low", 4)]
+    short = [share("web1", [keys("k", 3)], "settings-a"), share("web2", [keys("k", 3)], "settings-b")]
+    assert run_play(short, lambda connection, target: kms_result(12, 8))[1]["passed"] is False
+
+
+def test_a_read_that_answered_for_another_quota_is_never_judged():
+    # An enterprise_project in the play's module defaults reaches a read the requirement meant for the tenant.
+    plain = [dict(name="db", service="taurusdb", resource_type="instance", need=3)]
+    check = report(plain, {"taurusdb||": ep_result()})["checks"][0]
+    assert check["status"] == "unknown"
+    assert "answered for enterprise project payments" in check["message"]
+    other = [dict(name="db", service="taurusdb", resource_type="instance", need=3, enterprise_project="analytics")]
+    assert report(other, {"taurusdb|||analytics": ep_result()})["checks"][0]["status"] == "unknown"
+    wrong_instance = report([keys("k", 1)], {"kms||kst-abcd1": kms_result(12, 0, instance="kst-zzzz9")})
+    assert "answered for KMS instance kst-zzzz9" in wrong_instance["checks"][0]["message"]
 
 
 def test_play_scope_skips_hosts_without_a_share():
@@ -332,7 +360,7 @@ def test_a_flavor_is_looked_up_once_per_region():
     assert [t["args"].get("flavors") for t in targets] == [[FLAVOR], None, [FLAVOR]]
     results = {"taurusdb|||payments": ep_result(), "taurusdb|||analytics": ep_result(flavors=[]),
                "taurusdb|ap-southeast-1||payments": ep_result(region="ap-southeast-1")}
-    results["taurusdb|||analytics"]["quotas"] = [dict(r, enterprise_project_id="ep-2")
+    results["taurusdb|||analytics"]["quotas"] = [dict(r, enterprise_project_id="ep-2", enterprise_project_name="analytics")
                                                  for r in results["taurusdb|||analytics"]["quotas"]]
     checks = report(requirements, results)["checks"]
     # db2 reads another enterprise project but finds the flavor that db's read looked up in the same region.
