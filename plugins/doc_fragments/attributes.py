@@ -39,3 +39,24 @@ attributes:
     membership:
       - headroom.cloud.huaweicloud
 """
+
+    # The role's controller-side helpers: an action plugin, nothing sent to the host.
+    CONTROLLER = r"""
+options: {}
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on
+      the controller.
+    support: full
+    details: It runs on the controller only.
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
+    platforms: all
+"""

@@ -29,22 +29,8 @@ options:
         defaults.
     type: dict
     default: {}
-attributes:
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on
-      the controller.
-    support: full
-    details: It runs on the controller only.
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
-    platforms: all
+extends_documentation_fragment:
+  - headroom.cloud.attributes.CONTROLLER
 notes:
   - With a connection other than C(local), options that come from the environment are taken to be that host's own,
     so such hosts never share an id.

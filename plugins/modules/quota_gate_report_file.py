@@ -58,22 +58,12 @@ options:
     description: Why the gate did not run, for the skipped report.
     type: str
 attributes:
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on
-      the controller.
-    support: full
-    details: It runs on the controller only.
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: The report is written in check mode too; it describes the run, it changes no managed system.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
-    platforms: all
+extends_documentation_fragment:
+  - headroom.cloud.attributes.CONTROLLER
 """
 
 EXAMPLES = r"""

@@ -120,14 +120,22 @@ def check_language_and_project(ex, project_id, dialect):
     return None
 
 
-def taurus_enterprise_quotas(hw, ex, account, project_id, dialect) -> Reply:
-    """ShowGaussMySqlQuotas: the enterprise projects' quotas, paged (offset, limit), filtered by name."""
+def callers_project(hw, ex, account, project_id, dialect):
+    """(project, None) when the request may read ``project_id``; (None, the error Reply) otherwise."""
     refused = check_language_and_project(ex, project_id, dialect)
     if refused is not None:
-        return refused
+        return None, refused
     proj = own_project(hw, account, project_id, ex)
     if proj is None:
-        return dialect.error(403, "DBS.280013", "Project ID does not match the token.")
+        return None, dialect.error(403, "DBS.280013", "Project ID does not match the token.")
+    return proj, None
+
+
+def taurus_enterprise_quotas(hw, ex, account, project_id, dialect) -> Reply:
+    """ShowGaussMySqlQuotas: the enterprise projects' quotas, paged (offset, limit), filtered by name."""
+    proj, refused = callers_project(hw, ex, account, project_id, dialect)
+    if refused is not None:
+        return refused
     try:
         offset = int(ex.query("offset", "0"))
         limit = int(ex.query("limit", "100"))
@@ -146,12 +154,9 @@ def taurus_enterprise_quotas(hw, ex, account, project_id, dialect) -> Reply:
 
 def taurus_flavors(hw, ex, account, project_id, database_name, dialect) -> Reply:
     """ShowGaussMySqlFlavors: the flavors of the project's region, filtered by spec_code."""
-    refused = check_language_and_project(ex, project_id, dialect)
+    proj, refused = callers_project(hw, ex, account, project_id, dialect)
     if refused is not None:
         return refused
-    proj = own_project(hw, account, project_id, ex)
-    if proj is None:
-        return dialect.error(403, "DBS.280013", "Project ID does not match the token.")
     if (ex.query("availability_zone_mode") or "").lower() not in ("single", "multi"):
         return dialect.error(400, "DBS.200001", "Parameter error. Invalid availability_zone_mode.")
     if database_name != "gaussdb-mysql":
