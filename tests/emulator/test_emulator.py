@@ -387,6 +387,20 @@ def test_fault_drop_hang_and_latency(emu):
     assert [e["fault"] for e in emu.requests()] == [None]
 
 
+def test_request_started_before_a_reset_stays_out_of_the_new_log(emu):
+    set_instance_fault(emu, "kst-hzz0001", {"hang_ms": 400})
+    lines_before = len(emu.log_path.read_text().splitlines())
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        quotas_of(emu, timeout=0.1)
+    emu.reset()  # the handler is still sleeping; it finishes after the reset
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len(emu.log_path.read_text().splitlines()) == lines_before:
+        time.sleep(0.05)
+    assert emu.requests() == []
+    last = json.loads(emu.log_path.read_text().splitlines()[-1])
+    assert last["operation"] == "GetKmsInstanceQuotaInfos" and last["target"] == "kst-hzz0001"
+
+
 def test_fault_huawei_shapes(emu):
     def change(scenario):
         scenario["huaweicloud"]["projects"][0]["fault"] = {"throttle_first": 1, "server_error_first": 1}

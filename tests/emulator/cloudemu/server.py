@@ -87,6 +87,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def dispatch(self):
         emu = self.server.emulator
+        generation = emu.generation
         ex = Exchange(self, self.read_body())
         should_log = True
         try:
@@ -102,7 +103,7 @@ class Handler(BaseHTTPRequestHandler):
             ex.log["error_code"] = "EmulatorError"
             reply = Reply(500, {"code": "EmulatorError", "message": f"{type(exc).__name__}: {exc}"})
         if should_log:
-            emu.record(ex, reply)
+            emu.record(ex, reply, generation)
         if reply is DROP:
             self.close_connection = True  # no bytes at all: the client sees a dropped connection
             return
@@ -157,6 +158,9 @@ class Emulator:
         self._lock = threading.RLock()
         self._calls = {}
         self._log = []
+        # Bumped by reset / scenario replace. A request that started before (for example one still
+        # sleeping in hang_ms after its client gave up) must not land in the fresh in-memory log.
+        self.generation = 0
         self._log_file = open(log_path, "a", encoding="utf-8") if log_path else None
         self._ssl = None
         if tls:
@@ -239,12 +243,14 @@ class Emulator:
             self.scenario = copy.deepcopy(scenario)
             self._calls.clear()
             self._log.clear()
+            self.generation += 1
         self._open_kms_listeners()
 
     def reset(self):
         with self._lock:
             self._calls.clear()
             self._log.clear()
+            self.generation += 1
 
     def count_call(self, key: str) -> int:
         with self._lock:
@@ -255,13 +261,15 @@ class Emulator:
         with self._lock:
             return [dict(entry) for entry in self._log]
 
-    def record(self, ex: Exchange, reply):
-        """Append one log entry. Only whitelisted fields: no secret, token, signature or Authorization."""
+    def record(self, ex: Exchange, reply, generation=None):
+        """Append one log entry. Only whitelisted fields: no secret, token, signature or Authorization.
+        The file gets every request; the in-memory log only those that started after the last reset."""
         entry = {"ts": round(time.time(), 3), "port": ex.port, "method": ex.method, "path": ex.path,
                  "query": ex.safe_query(), "status": None if reply is DROP else reply.status,
                  "user_agent": (ex.header("User-Agent") or "")[:200], **ex.log}
         with self._lock:
-            self._log.append(entry)
+            if generation is None or generation == self.generation:
+                self._log.append(entry)
             if self._log_file:
                 self._log_file.write(json.dumps(entry) + "\n")
                 self._log_file.flush()
