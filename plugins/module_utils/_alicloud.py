@@ -24,6 +24,7 @@ from ansible_collections.headroom.cloud.plugins.module_utils._common import (
     parse_endpoint,
     split_endpoint,
 )
+from ansible_collections.headroom.cloud.plugins.module_utils._lazy_models import import_lazily
 
 ALICLOUD_ARGUMENT_SPEC = dict(
     access_key_id=dict(type="str", fallback=(env_fallback, ["ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_ACCESS_KEY"])),
@@ -116,7 +117,8 @@ class AlicloudModule(HeadroomModule):
 
     def _import_sdk(self):
         try:
-            import alibabacloud_kms20160120.client  # noqa: F401  pylint: disable=unused-import
+            # The client without its 280 model modules: they load as they are used (_lazy_models.py).
+            import_lazily("alibabacloud_kms20160120.client", ["alibabacloud_kms20160120.models"])
         except ImportError:
             raise HeadroomError(missing_required_lib("alibabacloud-kms20160120"))
 

@@ -15,7 +15,7 @@ import re
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.headroom.cloud.plugins.module_utils._call import RawReplies, VendorError
-from ansible_collections.headroom.cloud.plugins.module_utils._lazy_models import import_client
+from ansible_collections.headroom.cloud.plugins.module_utils._lazy_models import import_lazily
 from ansible_collections.headroom.cloud.plugins.module_utils._common import (
     SERVER_HINT,
     HeadroomError,
@@ -121,7 +121,8 @@ class HuaweicloudModule(HeadroomModule):
             raise HeadroomError(NO_CREDENTIALS)
         try:
             # The client without its thousand model modules: they load as they are used (_lazy_models.py).
-            import_client("huaweicloudsdkgaussdb", "gaussdb_client", "GaussDBClient")
+            import_lazily("huaweicloudsdkgaussdb.v3.gaussdb_client",
+                          ["huaweicloudsdkgaussdb.v3", "huaweicloudsdkgaussdb.v3.model"])
         except ImportError:
             raise HeadroomError(missing_required_lib("huaweicloudsdkgaussdb"))
         self.credentials(params)  # a broken profile file fails here, once
