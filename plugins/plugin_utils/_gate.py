@@ -143,20 +143,22 @@ def plan_play(shares):
     """
     reads = {}
     seen = {}
+    asked = set()  # (connection, region, flavor): each flavor is looked up once per account and region
     for share in filter(None, shares):
         mine = reads.setdefault(share["host"], dict((service, []) for service in TARGET_FIELD))
         for service in TARGET_FIELD:
+            connection = share["connection"][service]
             for target in share["plan"][service]:
-                identity = (share["connection"][service], target["key"])
+                identity = (connection, target["key"])
                 if identity not in seen:
-                    seen[identity] = dict(target, args=dict(target["args"]))
+                    args = dict((k, v) for k, v in target["args"].items() if k != "flavors")
+                    seen[identity] = dict(target, args=args)
                     mine[service].append(seen[identity])
-                else:  # the reading host also looks up the flavors the others need there
-                    first = seen[identity]["args"]
-                    flavors = first.get("flavors", []) + [f for f in target["args"].get("flavors", [])
-                                                          if f not in first.get("flavors", [])]
-                    if flavors:
-                        first["flavors"] = flavors
+                reader = seen[identity]["args"]  # looks up the flavors every host needs in its region
+                for flavor in target["args"].get("flavors", []):
+                    if (connection, reader.get("region"), flavor) not in asked:
+                        asked.add((connection, reader.get("region"), flavor))
+                        reader.setdefault("flavors", []).append(flavor)
     return reads
 
 

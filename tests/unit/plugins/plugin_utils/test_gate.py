@@ -369,6 +369,24 @@ def test_a_flavor_is_looked_up_once_per_region():
     assert checks[1]["need_total"] == 64  # another enterprise project's vCPUs are another quota
 
 
+def test_play_scope_looks_a_flavor_up_once_per_account_and_region():
+    # Two hosts, one flavor, one region, different enterprise projects: one lookup for the play.
+    shares = [share("db1", [db()]), share("db2", [db(name="db2", enterprise_project="analytics")]),
+              share("db3", [db(name="db3")], connection="acct-2")]
+
+    def result_for(connection, target):
+        asked, name = target["args"].get("flavors", []), target["args"]["enterprise_project"]
+        result = ep_result(flavors=[dict(spec_code=f, found=True, vcpus=16, ram=64) for f in asked])
+        result["quotas"] = [dict(r, enterprise_project_id="ep-" + name, enterprise_project_name=name)
+                            for r in result["quotas"]]
+        return result
+    reads, the_report = run_play(shares, result_for)
+    assert [[t["args"].get("flavors") for t in reads[h]["taurusdb"]] for h in ("db1", "db2", "db3")] == [
+        [[FLAVOR]], [None], [[FLAVOR]]]  # another account looks it up with its own credentials
+    assert [(c["host"], c["resource_type"], c["need"]) for c in the_report["checks"] if c["host"] == "db2"] == [
+        ("db2", "instance", 2), ("db2", "vcpus", 64), ("db2", "ram", 256)]
+
+
 def test_flavor_needs_on_one_enterprise_project_are_summed():
     checks = report([db(need=1), db(name="db2", need=1)], {"taurusdb|||payments": ep_result(vcpus=(100, 30))})["checks"]
     vcpus = [c for c in checks if c["resource_type"] == "vcpus"]
