@@ -16,14 +16,15 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.headroom.cloud.plugins.module_utils._alicloud import ALICLOUD_ARGUMENT_SPEC
 from ansible_collections.headroom.cloud.plugins.module_utils._huaweicloud import HUAWEICLOUD_ARGUMENT_SPEC
+from ansible_collections.headroom.cloud.plugins.plugin_utils._module_defaults import reader_defaults
 
-# Per service: its action group, the role variable that overrides the group, and the options that
+# Per service: the role variable that overrides the play's module_defaults, and the options that
 # decide which account and endpoint a read reaches. Secrets are never among them: a key id names
 # the account, its secret adds nothing to the identity.
 SERVICES = {
-    "kms": ("group/headroom.cloud.alicloud", "alicloud", ALICLOUD_ARGUMENT_SPEC,
+    "kms": ("alicloud", ALICLOUD_ARGUMENT_SPEC,
             ("access_key_id", "ecs_ram_role", "endpoint", "profile", "region"), ("ALIBABA_CLOUD_CREDENTIALS_FILE",)),
-    "taurusdb": ("group/headroom.cloud.huaweicloud", "huaweicloud", HUAWEICLOUD_ARGUMENT_SPEC,
+    "taurusdb": ("huaweicloud", HUAWEICLOUD_ARGUMENT_SPEC,
                  ("access_key", "endpoint", "iam_endpoint", "metadata_credentials", "project_id", "region"),
                  ("HUAWEICLOUD_SDK_CREDENTIALS_FILE",)),
 }
@@ -47,8 +48,8 @@ class ActionModule(ActionBase):
             if isinstance(entry, dict):
                 environment.update(self._templar.template(entry))
         ids = {}
-        for service, (group, role_var, spec, options, files) in SERVICES.items():
-            settings = self._group_defaults(group, task_vars)
+        for service, (role_var, spec, options, files) in SERVICES.items():
+            settings = reader_defaults(service, self._task, self._templar, task_vars)
             settings.update(self._task.args.get(role_var) or {})
             identity = {"host": None if local else task_vars.get("inventory_hostname")}
             for name in options:
@@ -62,13 +63,3 @@ class ActionModule(ActionBase):
             ids[service] = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
         result.update(changed=False, connection_ids=ids)
         return result
-
-    def _group_defaults(self, group, task_vars):
-        """The play's module_defaults for ``group``, templated for this host, with omitted values dropped."""
-        merged = {}
-        for defaults in self._task.module_defaults or []:
-            if isinstance(defaults, dict) and isinstance(defaults.get(group), dict):
-                merged.update(defaults[group])
-        merged = self._templar.template(merged)
-        omit = task_vars.get("omit")
-        return dict((k, v) for k, v in merged.items() if v is not None and not (isinstance(v, str) and v == omit))

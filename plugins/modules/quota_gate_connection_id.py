@@ -20,13 +20,14 @@ author:
 options:
   alicloud:
     description:
-      - Options of M(headroom.cloud.kms_quota_info) that override the C(group/headroom.cloud.alicloud) defaults.
+      - Options of M(headroom.cloud.kms_quota_info) that override the play's C(module_defaults) for it (its action
+        group, then its own name).
     type: dict
     default: {}
   huaweicloud:
     description:
-      - Options of M(headroom.cloud.taurusdb_quota_info) that override the C(group/headroom.cloud.huaweicloud)
-        defaults.
+      - Options of M(headroom.cloud.taurusdb_quota_info) that override the play's C(module_defaults) for it (its
+        action group, then its own name).
     type: dict
     default: {}
 extends_documentation_fragment:

@@ -193,3 +193,47 @@ def test_bad_requirements_are_refused_before_any_call(scenario, emulator, run_en
     assert proc.returncode != 0
     assert expected in proc.stdout + proc.stderr
     assert emulator.requests() == []
+
+
+def test_play_defaults_keyed_by_module_name_reach_the_reads_and_win_over_the_group(scenario, emulator, run_env,
+                                                                                   tmp_path):
+    # As for a task of the module itself: the group's endpoint (nothing listens there) is overridden by
+    # the defaults for the module's own name. Both services are read in one task.
+    scenario.install()
+    report_file = tmp_path / "report.json"
+    play = [dict(
+        name="gate", hosts="localhost", connection="local", gather_facts=False,
+        vars=dict(ansible_python_interpreter="{{ ansible_playbook_python }}"),
+        module_defaults={
+            "group/headroom.cloud.alicloud": dict(region="cn-hangzhou", endpoint="http://127.0.0.1:9", retries=0),
+            "group/headroom.cloud.huaweicloud": dict(region="cn-north-4", endpoint="http://127.0.0.1:9", retries=0),
+            "headroom.cloud.kms_quota_info": dict(endpoint=emulator.kms_endpoint("cn-hangzhou")),
+            "headroom.cloud.taurusdb_quota_info": dict(endpoint=emulator.url)},
+        roles=[dict(role="headroom.cloud.quota_gate", vars=dict(quota_gate_requirements=[
+            {"service": "kms", "resource_type": "secret", "kms_instance_id": KST1},
+            {"service": "taurusdb", "resource_type": "instance", "project_id": HW_PROJECT}]))],
+        post_tasks=[dict(name="save", **{"ansible.builtin.copy": dict(
+            content="{{ quota_gate_report | to_json }}", dest=str(report_file), mode="0600")})])]
+    path = tmp_path / "play.json"
+    path.write_text(json.dumps(play))
+    proc = playbook(path, hw_env(ali_env(run_env, emulator), emulator))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert statuses(json.loads(report_file.read_text())) == [("requirement 1", "ok"), ("requirement 2", "ok")]
+    assert sorted(e["operation"] for e in emulator.requests()) == ["GetKmsInstanceQuotaInfos",
+                                                                   "ShowGaussMySqlProjectQuotas"]
+
+
+def test_both_services_are_read_at_once(scenario, emulator, run_env, tmp_path):
+    # 2 s replies: read one after the other, the TaurusDB reply would come 2 s (plus a module start)
+    # after the KMS one; read side by side, the two replies come close together.
+    scenario["defaults"] = {"latency_ms": 2000}
+    scenario.install()
+    proc, report = run_gate(emulator, run_env, tmp_path, [
+        {"service": "kms", "resource_type": "secret", "kms_instance_id": KST1},
+        {"service": "taurusdb", "resource_type": "instance", "project_id": HW_PROJECT}])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert statuses(report) == [("requirement 1", "ok"), ("requirement 2", "ok")]
+    calls = emulator.requests()
+    assert sorted(c["operation"] for c in calls) == ["GetKmsInstanceQuotaInfos", "ShowGaussMySqlProjectQuotas"]
+    span = max(c["ts"] for c in calls) - min(c["ts"] for c in calls)
+    assert span < 1.5, span
