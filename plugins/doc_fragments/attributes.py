@@ -49,6 +49,12 @@ attributes:
       the controller.
     support: full
     details: It runs on the controller only.
+"""
+
+    # What every helper of the role shares, wherever it runs.
+    HELPER = r"""
+options: {}
+attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full

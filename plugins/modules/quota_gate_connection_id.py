@@ -32,6 +32,7 @@ options:
     default: {}
 extends_documentation_fragment:
   - headroom.cloud.attributes.CONTROLLER
+  - headroom.cloud.attributes.HELPER
 notes:
   - With a connection other than C(local), options that come from the environment are taken to be that host's own,
     so such hosts never share an id.

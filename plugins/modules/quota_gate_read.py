@@ -48,17 +48,8 @@ attributes:
       the controller.
     support: full
     details: The action plugin runs the two quota modules on the host.
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details: The modules only read; in check mode they make the same read-only calls.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
-    platforms: all
+extends_documentation_fragment:
+  - headroom.cloud.attributes.HELPER
 seealso:
   - module: headroom.cloud.kms_quota_info
   - module: headroom.cloud.taurusdb_quota_info

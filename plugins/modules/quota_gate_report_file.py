@@ -64,6 +64,7 @@ attributes:
     details: The report is written in check mode too; it describes the run, it changes no managed system.
 extends_documentation_fragment:
   - headroom.cloud.attributes.CONTROLLER
+  - headroom.cloud.attributes.HELPER
 """
 
 EXAMPLES = r"""
