@@ -173,3 +173,22 @@ def test_throttled_flavor_lookup_fails_the_gate_closed(scenario, emulator, run_e
     assert proc.returncode != 0
     assert [c["status"] for c in report["checks"]] == ["unknown"] * 3
     assert "ShowGaussMySqlFlavors" in report["checks"][1]["message"] and "Throttled" in report["checks"][1]["message"]
+
+
+@pytest.mark.parametrize("fault, expected", [
+    ({"throttle_first": 50}, "Throttled (HTTP 429)"),
+    ({"raw": {"status": 200, "body": {"quota_list": "not a list", "total_count": 1}}},
+     "malformed reply: field quota_list is not a list"),
+])
+def test_a_throttled_or_malformed_quota_read_fails_the_gate_closed(scenario, emulator, run_env, tmp_path, fault,
+                                                                   expected):
+    scenario["huaweicloud"]["projects"][0]["quotas_fault"] = fault
+    scenario.install()
+    proc, report = gate(emulator, run_env, tmp_path, [
+        {"name": "db", "service": "taurusdb", "flavor": FLAVOR, "nodes": 2, "need": 1, "enterprise_project": "payments"}],
+        quota_gate_huaweicloud={"retries": 1})
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "PROVISIONING STARTED" not in output
+    assert [c["status"] for c in report["checks"]] == ["unknown"] * 3
+    assert all(expected in c["message"] for c in report["checks"]), [c["message"] for c in report["checks"]]
+    assert "Traceback" not in output and "MODULE FAILURE" not in output
