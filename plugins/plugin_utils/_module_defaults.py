@@ -6,9 +6,9 @@ Private to headroom.cloud: not a public API, may change without notice.
 
 A task's own module gets its module_defaults from ansible-core. A module that an action plugin
 runs for it does not, so the gate's action plugins merge them here the way ansible-core does for a
-task: the entries for the module's action group first, then those for the module's own name
-(both fully qualified, as ansible-core resolves the keys when it loads the play), later blocks
-over earlier ones; then templated for this host, with omitted values dropped.
+task: the entry for the module's action group first, then the one for the module's own name (both
+fully qualified, as ansible-core resolves the keys when it loads the play), each templated for
+this host, with omitted values dropped.
 """
 
 from __future__ import annotations
@@ -22,13 +22,23 @@ READERS = {
 
 
 def reader_defaults(service, task, templar, task_vars):
-    """What the play's module_defaults give the module that reads ``service``."""
+    """What the play's module_defaults give the module that reads ``service``.
+
+    As ansible-core does: the blocks' entries are merged key by key (a later block's entry for a
+    key replaces an earlier one), then the group's entry is applied, then the module's own. A value
+    may be one template that yields the whole mapping (``group/...: "{{ settings }}"``); ansible-core
+    2.19 and later no longer template module_defaults when the task is validated, so each entry is
+    templated here, on every version.
+    """
     module, group = READERS[service]
+    entries = {}
+    for defaults in task.module_defaults or []:
+        if isinstance(defaults, dict):
+            entries.update(defaults)
     merged = {}
     for key in (group, module):
-        for defaults in task.module_defaults or []:
-            if isinstance(defaults, dict) and isinstance(defaults.get(key), dict):
-                merged.update(defaults[key])
-    merged = templar.template(merged)
+        value = templar.template(entries[key]) if key in entries else None
+        if isinstance(value, dict):
+            merged.update(value)
     omit = task_vars.get("omit")
     return dict((k, v) for k, v in merged.items() if v is not None and not (isinstance(v, str) and v == omit))
