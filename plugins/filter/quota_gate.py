@@ -28,16 +28,17 @@ def quota_gate_plan(requirements, shares=None):
 
 
 def quota_gate_report(requirements, plan, kms=None, taurusdb=None, low_percent=20, on_unknown="fail", warn=False,
-                      shares=None):
+                      shares=None, host=None):
     """Judge ``requirements`` against the registered results of the role's reads.
 
     ``plan`` is what quota_gate_plan returned; ``kms`` and ``taurusdb`` are the registered results of
-    each service's read. In play scope, ``shares`` holds every host's requirements, reads and
-    results instead, and one report judges them all. With ``warn``, requirements that are ``low``,
-    or ``unknown`` while ``on_unknown`` is ``warn``, are also shown as Ansible warnings.
+    each service's read. When the reads were planned for the play, ``shares`` holds every host's
+    requirements, reads and results instead: one report judges them all, or with ``host`` that host's
+    requirements alone. With ``warn``, requirements that are ``low``, or ``unknown`` while
+    ``on_unknown`` is ``warn``, are also shown as Ansible warnings.
     """
     if shares is not None:
-        the_report = play_report(shares, low_percent=float(low_percent), on_unknown=on_unknown)
+        the_report = play_report(shares, low_percent=float(low_percent), on_unknown=on_unknown, host=host)
     else:
         results = results_by_target(plan, {"kms": kms, "taurusdb": taurusdb})
         the_report = report(requirements, results, low_percent=float(low_percent), on_unknown=on_unknown)

@@ -310,13 +310,15 @@ def report(requirements, results, low_percent=20, on_unknown="fail"):
     return _report(entries, low_percent, on_unknown)
 
 
-def play_report(shares, low_percent=20, on_unknown="fail"):
-    """The one report of a play-scope gate: every host's requirements, judged together.
+def play_report(shares, low_percent=20, on_unknown="fail", host=None):
+    """The report of a gate whose reads were planned for the play (:func:`plan_play`).
 
     ``shares`` are the entries of :func:`plan_play`, each also with ``requirements``, ``reads``
     (the targets this host read, from plan_play) and ``results`` (its registered module results per
-    service). Needs on one quota are summed across hosts when they reach it through the same
-    connection settings.
+    service); a target one host read answers for every host with the same connection settings.
+    Without ``host`` (play scope) every host's requirements are judged together, needs on one quota
+    summed across hosts, each line naming its host. With ``host`` (host scope) only that host's
+    requirements are judged, on their own.
     """
     shares = [share for share in shares if share]
     results = {}
@@ -327,10 +329,14 @@ def play_report(shares, low_percent=20, on_unknown="fail"):
                 results[(share["connection"][service], target["key"])] = by_key[target["key"]]
     entries = []
     for share in shares:
+        if host is not None and share["host"] != host:
+            continue
         for req in expand(normalise(share["requirements"])):
             scope = share["connection"][req["service"]]
-            entries.append(dict(req=req, host=share["host"], scope=scope,
-                                result=results.get((scope, target_key(req)))))
+            entry = dict(req=req, scope=scope, result=results.get((scope, target_key(req))))
+            if host is None:
+                entry["host"] = share["host"]
+            entries.append(entry)
     return _report(entries, low_percent, on_unknown)
 
 

@@ -152,6 +152,7 @@ def test_host_scope_judges_each_host_alone(scenario, emulator, run_env, tmp_path
     assert [reports[h]["checks"][0]["status"] for h in ("web1", "web2", "web3")] == ["low"] * 3
     assert [reports[h]["passed"] for h in ("web1", "web2", "web3")] == [True] * 3
     assert proc.stdout.count("PROVISIONING STARTED") == 3
+    assert kms_reads(emulator) == [("GetKmsInstanceQuotaInfos", KST1)]  # one read serves the three hosts
 
 
 def test_play_scope_never_sums_hosts_of_other_accounts(scenario, emulator, run_env, tmp_path):

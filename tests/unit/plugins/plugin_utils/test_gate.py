@@ -281,6 +281,34 @@ def test_a_read_that_answered_for_another_quota_is_never_judged():
     assert "answered for KMS instance kst-zzzz9" in wrong_instance["checks"][0]["message"]
 
 
+def test_host_scope_judges_each_host_alone_on_reads_shared_across_the_play():
+    shares = [share(host, [keys("app key", 2)]) for host in ("web1", "web2", "web3")]
+    reads, unused = run_play(shares, lambda connection, target: kms_result(12, 8))
+    assert [len(reads[h]["kms"]) for h in ("web1", "web2", "web3")] == [1, 0, 0]  # web1 reads for all three
+    for host in ("web1", "web2", "web3"):
+        the_report = play_report(shares, host=host)
+        assert the_report["passed"] is True
+        assert [(c["status"], c["need_total"], c["shared_with"]) for c in the_report["checks"]] == [("low", 2, [])]
+        assert "host" not in the_report["checks"][0]
+        assert the_report["checks"][0]["message"] == (
+            "app key: kms key on kst-abcd1 in cn-hangzhou — need 2, used 8 of 12, 4 available (leaves 16.7% free, "
+            "under 20%)")
+
+
+def test_host_scope_still_sums_one_hosts_own_requirements_and_uses_its_own_accounts_read():
+    shares = [share("web1", [keys("a", 3), keys("b", 3)], "acct-1"),
+              share("db1", [keys("c", 3, kms_instance_id="kst-other1")], "acct-2")]
+
+    def read(connection, target):
+        return kms_result(12, 8 if connection == "acct-1" else 0, instance=target["args"]["kms_instance_id"])
+
+    run_play(shares, read)
+    web1 = play_report(shares, host="web1")
+    assert [(c["status"], c["need_total"]) for c in web1["checks"]] == [("insufficient", 6), ("insufficient", 6)]
+    db1 = play_report(shares, host="db1")
+    assert [(c["status"], c["available"], c["need_total"]) for c in db1["checks"]] == [("ok", 12, 3)]
+
+
 def test_play_scope_skips_hosts_without_a_share():
     shares = [share("web1", [keys("k", 1)]), None]
     reads, the_report = run_play(shares, lambda connection, target: kms_result(12, 0))
