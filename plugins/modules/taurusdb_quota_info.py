@@ -23,8 +23,11 @@ options:
     description:
       - The enterprise project whose quotas to read, by name (as the API filters) or by id (a UUID, or V(0) for the
         default enterprise project; then every enterprise project's quotas are listed and the id is matched).
-      - An enterprise project that the service does not list (it does not exist, or has no TaurusDB quotas
-        configured) is an error, C(EnterpriseProjectNotFound).
+      - An enterprise project that the service does not list is an error, C(EnterpriseProjectNotFound). One whose
+        TaurusDB quotas were never set (the service lists it with quotas of 0 and something available) is an error
+        too, C(EnterpriseProjectQuotaNotSet): what it may still create cannot be told.
+      - Huawei Cloud documents C(ShowGaussMySqlQuotas) as in public beta, to be enabled for an account by a service
+        ticket; an account without it gets the service's refusal, with its code and request id.
     type: str
     version_added: 0.2.0
   flavors:
@@ -170,7 +173,9 @@ quotas:
       type: float
       sample: 8.0
     used:
-      description: Units in use.
+      description:
+        - Units in use. For an enterprise project, C(quota - available); null when its quota is unlimited, since the
+          API then reports nothing to derive it from.
       type: int
       sample: 4
   sample:
@@ -294,7 +299,7 @@ class TaurusdbQuotaInfo(HuaweicloudModule):
             raise _not_found(wanted, by_id, where, request_ids)
         index, entry = matching[0]
         records = enterprise_records(entry, index, params["resource_types"] or list(RESOURCE_TYPES["taurusdb"]),
-                                     request_ids[-1])
+                                     request_ids[-1], where)
         return dict(enterprise_project=dict(id=entry["enterprise_project_id"], name=entry["enterprise_project_name"]),
                     quotas=records, request_ids=request_ids)
 
@@ -336,9 +341,12 @@ class TaurusdbQuotaInfo(HuaweicloudModule):
         if not matching:
             return dict(found=False, ram=None, request_id=request_id, spec_code=spec_code, vcpus=None)
         index, flavor = matching[0]
-        return dict(found=True, ram=parse_count("flavors[%d].ram" % index, flavor.get("ram"), request_id),
-                    request_id=request_id, spec_code=spec_code,
-                    vcpus=parse_count("flavors[%d].vcpus" % index, flavor.get("vcpus"), request_id))
+        sizes = {}
+        for field in ("ram", "vcpus"):
+            sizes[field] = parse_count("flavors[%d].%s" % (index, field), flavor.get(field), request_id)
+            if sizes[field] == 0:  # a need worked out from it would be 0, which always fits: never judge on it
+                raise MalformedReply("flavors[%d].%s" % (index, field), flavor.get(field), "is 0", request_id)
+        return dict(found=True, request_id=request_id, spec_code=spec_code, **sizes)
 
     def get_json(self, client, params, operation, target, invoker):
         """One call; the decoded JSON object of its reply and the request id."""
@@ -353,9 +361,9 @@ class TaurusdbQuotaInfo(HuaweicloudModule):
         return body, request_id
 
 
-def enterprise_records(entry, index, wanted, request_id):
+def enterprise_records(entry, index, wanted, request_id, where_read):
     """Records from one quota_list entry. The API gives each quota and what is still available;
-    what is used is derived: quota - available (-1 is unlimited)."""
+    what is used is derived: quota - available (-1 is unlimited, and then nothing is derived)."""
     records = []
     for resource_type in wanted:
         where = "quota_list[%d]" % index
@@ -364,7 +372,16 @@ def enterprise_records(entry, index, wanted, request_id):
         available = parse_count("%s.availability_%s_quota" % (where, resource_type),
                                 entry.get("availability_%s_quota" % resource_type), request_id, allow_unlimited=True)
         if quota == -1:
-            used = 0
+            used = None  # the API reports what is left of a quota, and nothing is left of no limit
+        elif quota == 0 and available > 0:
+            raise VendorError(
+                "ShowGaussMySqlQuotas for %s failed" % where_read, code="EnterpriseProjectQuotaNotSet",
+                request_id=request_id,
+                message="enterprise project %s reports its %s quota as 0 with %d available: its TaurusDB quotas "
+                        "were never set, so what it may still create cannot be told" % (
+                            entry.get("enterprise_project_name"), resource_type, available),
+                hint="Set the enterprise project's TaurusDB quotas (Enterprise Project Management, Quotas), or leave "
+                     "enterprise_project out to read the tenant's instance quota.")
         elif available == -1 or available > quota:
             raise MalformedReply("%s.availability_%s_quota" % (where, resource_type), available,
                                  "does not fit its quota %d" % quota, request_id)
@@ -380,8 +397,7 @@ def _not_found(wanted, by_id, where, request_ids):
         "ShowGaussMySqlQuotas for %s failed" % where, code="EnterpriseProjectNotFound",
         message="no enterprise project with %s %r has TaurusDB quotas" % ("id" if by_id else "name", wanted),
         request_id=request_ids[-1],
-        hint="Check enterprise_project (the name as shown in the Enterprise Project console, or its id) and region; "
-        "an enterprise project without TaurusDB quotas configured is not listed.")
+        hint="Check enterprise_project (the name as shown in the Enterprise Project console, or its id) and region.")
 
 
 def main():

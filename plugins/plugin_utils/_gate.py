@@ -19,8 +19,7 @@ from ansible_collections.headroom.cloud.plugins.module_utils._quota import RESOU
 TARGET_FIELD = {"kms": "kms_instance_id", "taurusdb": "project_id"}
 MODULE_ARGS = ("region", "kms_instance_id", "project_id", "enterprise_project")
 FLAVOR_TYPES = ("instance", "vcpus", "ram")
-NEED_UNITS = {"instance": "%d instances", "vcpus": "%d vCPUs", "ram": "%d GB RAM"}
-PER_NODE = {"vcpus": "%d instances × %d nodes × %d", "ram": "%d instances × %d nodes × %d GB"}
+PER_NODE = ("vcpus", "ram")  # the checks of a flavor requirement whose need is instances × nodes × per node
 
 
 class GateInputError(ValueError):
@@ -46,14 +45,27 @@ def normalise(requirements):
 
 
 def expand(requirements):
-    """A TaurusDB requirement with a flavor stands for three checks: instances, vCPUs and RAM."""
+    """The checks each requirement stands for, in order.
+
+    A TaurusDB requirement with a flavor stands for three: its enterprise project's instances, vCPUs
+    and RAM. One whose instances go into an enterprise project also draws on the tenant's instance
+    quota (project-quotas), which every instance of the project counts against, whatever its
+    enterprise project: that is a check of its own, on the tenant's quota.
+    """
     expanded = []
     for req in requirements:
-        if req.get("flavor"):
-            expanded.extend(dict(req, resource_type=resource_type) for resource_type in FLAVOR_TYPES)
-        else:
-            expanded.append(req)
+        checks = [dict(req, resource_type=resource_type) for resource_type in FLAVOR_TYPES] if req.get("flavor") else [req]
+        expanded.extend(checks)
+        if req["service"] == "taurusdb" and req.get("enterprise_project") and checks[0]["resource_type"] == "instance":
+            expanded.append(_tenant_check(req))
     return expanded
+
+
+def _tenant_check(req):
+    """The tenant's instance quota that an enterprise-project requirement also needs: the same
+    instances, none of the enterprise project's own limits (max_usage_percent is about that quota)."""
+    tenant = dict((k, v) for k, v in req.items() if k not in ("enterprise_project", "flavor", "max_usage_percent", "nodes"))
+    return dict(tenant, resource_type="instance", _tenant_of=req["enterprise_project"])
 
 
 def target_key(requirement):
@@ -86,6 +98,10 @@ def _problems(req):
             yield "nodes is missing: with flavor, give the nodes per instance (1 primary + slave_count read replicas)"
         elif req["nodes"] < 1:
             yield "nodes must be 1 or more, got %s" % req["nodes"]
+        if service == "taurusdb" and not req.get("enterprise_project"):
+            # Only enterprise projects have vCPU and RAM quotas: a flavor without one could check nothing of its size.
+            yield ("flavor needs enterprise_project: vCPU and RAM quotas exist per enterprise project "
+                   "(without one, give resource_type: instance)")
     elif resource_type is None:
         yield "resource_type is missing (or, for taurusdb, give a flavor)"
     elif resource_type not in RESOURCE_TYPES[service]:
@@ -119,7 +135,7 @@ def plan(requirements):
     targets = dict((service, []) for service in TARGET_FIELD)
     by_key = {}
     looked_up = set()
-    for req in requirements:
+    for req in expand(requirements):
         key = target_key(req)
         if key not in by_key:
             args = dict((name, req[name]) for name in MODULE_ARGS if req.get(name) is not None)
@@ -190,7 +206,10 @@ def _describe_target(req, result):
     else:
         project = req.get("project_id") or (result or {}).get("project_id")
         where = "in project %s" % project if project else "in the region's project"
-    return "%s %s %s in %s" % (service, req["resource_type"], where, region)
+    text = "%s %s %s in %s" % (service, req["resource_type"], where, region)
+    if req.get("_tenant_of"):
+        text += " (the tenant's quota, which enterprise project %s counts against)" % req["_tenant_of"]
+    return text
 
 
 def _pick_record(req, result):
@@ -256,10 +275,16 @@ def _need_text(req):
     """``need 3``; for a requirement given by flavor, with its unit and how it was worked out."""
     if not req.get("flavor"):
         return "need %d" % req["need"]
-    text = "need " + NEED_UNITS[req["resource_type"]] % req["need"]
-    if req["resource_type"] in PER_NODE:
-        text += " (%s)" % PER_NODE[req["resource_type"]] % (req["instances"], req["nodes"], req["per_node"])
-    return text
+    if req["resource_type"] == "instance":
+        return "need %s" % _plural(req["need"], "instance")
+    unit = "vCPUs" if req["resource_type"] == "vcpus" else "GB RAM"
+    per_node = "%d" if req["resource_type"] == "vcpus" else "%d GB"
+    return "need %d %s (%s × %s × %s)" % (req["need"], unit, _plural(req["instances"], "instance"),
+                                          _plural(req["nodes"], "node"), per_node % req["per_node"])
+
+
+def _plural(count, noun):
+    return "%d %s%s" % (count, noun, "" if count == 1 else "s")
 
 
 def _verdict(req, record, total, others, low_percent):
@@ -272,7 +297,8 @@ def _verdict(req, record, total, others, low_percent):
     need = req["need"]
     shown = _need_text(req) + (" (%d with %s)" % (total, ", ".join(others)) if others else "")
     if record["unlimited"]:
-        return "ok", "%s, unlimited quota (%d used)" % (shown, record["used"])
+        used = "" if record["used"] is None else " (%d used)" % record["used"]
+        return "ok", "%s, unlimited quota%s" % (shown, used)
     quota, used, available = record["quota"], record["used"], record["available"]
     base = "%s, used %d of %d, %d available" % (shown, used, quota, available)
     if need > 0 and available < total:
@@ -348,11 +374,14 @@ def _report(entries, low_percent, on_unknown):
     checks = [_check(entry, low_percent) for entry in entries]
     blocking = ("insufficient", "unknown") if on_unknown == "fail" else ("insufficient",)
     failures = [c["message"] for c in checks if c["status"] in blocking]
+    # Counted by requirement: one given by flavor, or into an enterprise project, stands for several checks.
+    requirements = [(entry.get("host"), entry["req"]["_index"]) for entry in entries]
+    short = set(r for r, c in zip(requirements, checks) if c["status"] in blocking)
     if failures:
         summary = "Quota gate failed: %d of %d requirements cannot be met:\n- %s" % (
-            len(failures), len(checks), "\n- ".join(failures))
+            len(short), len(set(requirements)), "\n- ".join(failures))
     else:
-        summary = "Quota gate passed: all %d requirements fit." % len(checks)
+        summary = "Quota gate passed: all %d requirements fit." % len(set(requirements))
     return dict(checks=checks, failures=failures, passed=not failures, summary=summary)
 
 
@@ -385,7 +414,8 @@ def _resolve_flavors(entries):
         if flavor is None or not flavor.get("found"):
             entry["record"] = None
             entry["reason"] = ("flavor %s is not offered in %s" if flavor else
-                               "flavor %s could not be looked up in %s") % (req["flavor"], region)
+                               "flavor %s could not be looked up in %s (it is looked up once per region, by the "
+                               "first read there that needs it; see that read's line)") % (req["flavor"], region)
             continue
         per_node = flavor[req["resource_type"]]
         entry["req"] = dict(req, instances=req["need"], per_node=per_node,

@@ -91,6 +91,33 @@ def test_a_malformed_quota_list_fails_closed(scenario, emulator, run_env, quota_
     assert_clean(run)
 
 
+def test_an_enterprise_project_whose_quotas_were_never_set_is_named_with_what_to_do(scenario, emulator, run_env):
+    # The API reference's own example: an enterprise project listed with quotas of 0 and something available.
+    scenario["huaweicloud"]["projects"][0]["enterprise_projects"].append(dict(
+        enterprise_project_id="d72ebb42-9110-464c-a8e2-f9b9f349f80f", enterprise_project_name="eps_auto_test",
+        instance_quota=0, vcpus_quota=0, ram_quota=0, availability_instance_quota=1, availability_vcpus_quota=4,
+        availability_ram_quota=8))
+    scenario.install()
+    run = adhoc("taurusdb_quota_info", args(emulator, enterprise_project="eps_auto_test"), hw_env(run_env, emulator))
+    assert run.rc != 0
+    msg = run.result["msg"]
+    assert msg.startswith("ShowGaussMySqlQuotas for project %s in cn-north-4 failed: EnterpriseProjectQuotaNotSet: "
+                          "enterprise project eps_auto_test reports its instance quota as 0 with 1 available" % HW_PROJECT)
+    assert "Set the enterprise project's TaurusDB quotas" in msg and emulator.requests()[-1]["request_id"] in msg
+    assert_clean(run)
+
+
+@pytest.mark.parametrize("field", ["vcpus", "ram"])
+def test_a_flavor_of_size_zero_is_refused_never_judged(scenario, emulator, run_env, field):
+    scenario["huaweicloud"]["flavors"]["cn-north-4"][0][field] = "0"
+    scenario.install()
+    run = adhoc("taurusdb_quota_info", args(emulator, enterprise_project="payments", flavors=[FLAVOR]),
+                hw_env(run_env, emulator))
+    assert run.rc != 0
+    assert "malformed reply: field flavors[0].%s is 0 (raw value: '0')" % field in run.result["msg"]
+    assert_clean(run)
+
+
 @pytest.mark.parametrize("fault_key, extra", [("quotas_fault", {}), ("flavors_fault", {"flavors": [FLAVOR]})])
 def test_throttling_on_the_new_calls_is_retried_then_named(scenario, emulator, run_env, fault_key, extra):
     scenario["huaweicloud"]["projects"][0][fault_key] = {"throttle_first": 50}
@@ -117,13 +144,29 @@ def test_a_vcpu_shortfall_fails_the_gate_with_each_quota_on_its_own_line(scenari
          "enterprise_project": "payments"}])
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "PROVISIONING STARTED" not in output
-    assert [(c["resource_type"], c["need"], c["available"], c["status"]) for c in report["checks"]] == [
-        ("instance", 2, 8, "ok"), ("vcpus", 64, 40, "insufficient"), ("ram", 256, 300, "low")]
+    assert [(c["resource_type"], c["enterprise_project"], c["need"], c["available"], c["status"])
+            for c in report["checks"]] == [
+        ("instance", "payments", 2, 8, "ok"), ("vcpus", "payments", 64, 40, "insufficient"),
+        ("ram", "payments", 256, 300, "low"), ("instance", None, 2, 46, "ok")]
     assert ("- payments db: taurusdb vcpus in enterprise project payments in cn-north-4 — need 64 vCPUs "
             "(2 instances × 2 nodes × 16), used 60 of 100, 40 available (short by 24)") in output
-    assert "Quota gate failed: 1 of 3 requirements cannot be met" in output
+    assert "Quota gate failed: 1 of 1 requirements cannot be met" in output
     ops = sorted(op for op, unused in operations(emulator) if op.startswith("Show"))
-    assert ops == ["ShowGaussMySqlFlavors", "ShowGaussMySqlQuotas"]
+    assert ops == ["ShowGaussMySqlFlavors", "ShowGaussMySqlProjectQuotas", "ShowGaussMySqlQuotas"]
+
+
+def test_an_enterprise_project_with_room_never_hides_a_full_tenant_quota(scenario, emulator, run_env, tmp_path):
+    scenario["huaweicloud"]["projects"][0]["resources"] = [{"type": "instance", "used": 50, "quota": 50}]
+    scenario.install()
+    proc, report = gate(emulator, run_env, tmp_path, [
+        {"name": "payments db", "service": "taurusdb", "resource_type": "instance", "need": 1,
+         "enterprise_project": "payments"}])
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "PROVISIONING STARTED" not in output
+    assert [(c["enterprise_project"], c["status"]) for c in report["checks"]] == [
+        ("payments", "ok"), (None, "insufficient")]
+    assert ("- payments db: taurusdb instance in project %s in cn-north-4 (the tenant's quota, which enterprise "
+            "project payments counts against) — need 1, used 50 of 50, 0 available (short by 1)" % HW_PROJECT) in output
 
 
 def test_one_flavor_lookup_per_region_and_flavor_and_one_read_per_target(scenario, emulator, run_env, tmp_path):
@@ -139,9 +182,11 @@ def test_one_flavor_lookup_per_region_and_flavor_and_one_read_per_target(scenari
            if op.startswith("Show")]
     assert sorted(ops) == [("ShowGaussMySqlFlavors", "gaussdb.mysql.2xlarge.x86.4"), ("ShowGaussMySqlFlavors", FLAVOR),
                            ("ShowGaussMySqlProjectQuotas", None), ("ShowGaussMySqlQuotas", "default"),
-                           ("ShowGaussMySqlQuotas", "payments")]
+                           ("ShowGaussMySqlQuotas", "payments")]  # the tenant's read serves all four
     vcpus = dict((c["name"], c) for c in report["checks"] if c["resource_type"] == "vcpus")
     assert vcpus["a"]["need_total"] == 32 + 16 and vcpus["b"]["need_total"] == 32  # c shares a's quota
+    tenant = [c for c in report["checks"] if c["resource_type"] == "instance" and not c["enterprise_project"]]
+    assert [(c["name"], c["need_total"]) for c in tenant] == [("a", 4), ("b", 4), ("c", 4), ("tenant", 4)]
 
 
 def test_an_unknown_flavor_fails_closed_naming_flavor_and_region(scenario, emulator, run_env, tmp_path):
@@ -150,7 +195,7 @@ def test_an_unknown_flavor_fails_closed_naming_flavor_and_region(scenario, emula
         {"name": "db", "service": "taurusdb", "flavor": "gaussdb.mysql.huge.x86.8", "nodes": 2, "need": 1,
          "enterprise_project": "payments"}])
     assert proc.returncode != 0
-    assert [c["status"] for c in report["checks"]] == ["ok", "unknown", "unknown"]
+    assert [c["status"] for c in report["checks"]] == ["ok", "unknown", "unknown", "ok"]
     assert report["checks"][1]["message"].endswith(
         "quota could not be read: flavor gaussdb.mysql.huge.x86.8 is not offered in cn-north-4")
 
@@ -160,7 +205,7 @@ def test_an_enterprise_project_that_does_not_exist_fails_the_gate_closed(scenari
     proc, report = gate(emulator, run_env, tmp_path, [
         {"name": "db", "service": "taurusdb", "flavor": FLAVOR, "nodes": 2, "need": 1, "enterprise_project": "nope"}])
     assert proc.returncode != 0
-    assert [c["status"] for c in report["checks"]] == ["unknown"] * 3
+    assert [c["status"] for c in report["checks"]] == ["unknown"] * 3 + ["ok"]
     assert "EnterpriseProjectNotFound" in report["checks"][0]["message"]
 
 
@@ -171,7 +216,7 @@ def test_throttled_flavor_lookup_fails_the_gate_closed(scenario, emulator, run_e
         {"name": "db", "service": "taurusdb", "flavor": FLAVOR, "nodes": 2, "need": 1, "enterprise_project": "payments"}],
         quota_gate_huaweicloud={"retries": 1})
     assert proc.returncode != 0
-    assert [c["status"] for c in report["checks"]] == ["unknown"] * 3
+    assert [c["status"] for c in report["checks"]] == ["unknown"] * 3 + ["ok"]
     assert "ShowGaussMySqlFlavors" in report["checks"][1]["message"] and "Throttled" in report["checks"][1]["message"]
 
 
@@ -189,6 +234,6 @@ def test_a_throttled_or_malformed_quota_read_fails_the_gate_closed(scenario, emu
         quota_gate_huaweicloud={"retries": 1})
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "PROVISIONING STARTED" not in output
-    assert [c["status"] for c in report["checks"]] == ["unknown"] * 3
-    assert all(expected in c["message"] for c in report["checks"]), [c["message"] for c in report["checks"]]
+    assert [c["status"] for c in report["checks"]] == ["unknown"] * 3 + ["ok"]  # the tenant's own read is fine
+    assert all(expected in c["message"] for c in report["checks"][:3]), [c["message"] for c in report["checks"]]
     assert "Traceback" not in output and "MODULE FAILURE" not in output

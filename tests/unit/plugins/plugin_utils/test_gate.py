@@ -351,20 +351,57 @@ def db(**kw):
     return base
 
 
+def tenant_result(quota=50, used=4, region="cn-north-4"):
+    """What the tenant's read (project-quotas) answers: its instance quota."""
+    return dict(region=region, project_id="p" * 32, quotas=[dict(
+        resource_type="instance", quota=quota, used=used, available=max(quota - used, 0), unlimited=False)])
+
+
+TENANT = "taurusdb||"  # the key of the tenant's read in the default region
+
+
 def test_a_flavor_requirement_checks_instances_vcpus_and_ram_each_on_its_own_line():
     requirements = [db()]
     the_plan = plan(requirements)
     assert the_plan["taurusdb"] == [dict(key="taurusdb|||payments", args=dict(enterprise_project="payments",
-                                                                              flavors=[FLAVOR]))]
-    the_report = report(requirements, {"taurusdb|||payments": ep_result()})
+                                                                              flavors=[FLAVOR])),
+                                    dict(key=TENANT, args={})]
+    the_report = report(requirements, {"taurusdb|||payments": ep_result(), TENANT: tenant_result()})
     checks = the_report["checks"]
     assert [(c["resource_type"], c["need"], c["status"]) for c in checks] == [
-        ("instance", 2, "ok"), ("vcpus", 64, "insufficient"), ("ram", 256, "low")]
+        ("instance", 2, "ok"), ("vcpus", 64, "insufficient"), ("ram", 256, "low"), ("instance", 2, "ok")]
     assert checks[1]["message"] == ("db: taurusdb vcpus in enterprise project payments in cn-north-4 — need 64 vCPUs "
                                     "(2 instances × 2 nodes × 16), used 60 of 100, 40 available (short by 24)")
     assert "need 256 GB RAM (2 instances × 2 nodes × 64 GB), used 100 of 400, 300 available" in checks[2]["message"]
     assert checks[0]["message"].endswith("need 2 instances, used 2 of 10, 8 available")
+    assert checks[3]["message"] == (
+        "db: taurusdb instance in project %s in cn-north-4 (the tenant's quota, which enterprise project payments "
+        "counts against) — need 2, used 4 of 50, 46 available" % ("p" * 32))
     assert the_report["failures"] == [checks[1]["message"]]
+
+
+def test_an_enterprise_project_with_room_does_not_hide_a_full_tenant_quota():
+    # The enterprise project has 8 instances left, the tenant none: the create would fail, so the gate must.
+    requirements = [dict(name="db", service="taurusdb", resource_type="instance", need=1, enterprise_project="payments",
+                         max_usage_percent=50)]
+    the_report = report(requirements, {"taurusdb|||payments": ep_result(), TENANT: tenant_result(50, 50)})
+    assert [(c["status"], c["enterprise_project"]) for c in the_report["checks"]] == [
+        ("ok", "payments"), ("insufficient", None)]
+    assert the_report["failures"][0].endswith("need 1, used 50 of 50, 0 available (short by 1)")
+
+
+def test_the_tenant_check_is_summed_with_the_tenants_own_requirements_and_read_once():
+    requirements = [db(need=1), dict(name="plain", service="taurusdb", resource_type="instance", need=46)]
+    assert [t["key"] for t in plan(requirements)["taurusdb"]] == ["taurusdb|||payments", TENANT]
+    checks = report(requirements, {"taurusdb|||payments": ep_result(), TENANT: tenant_result(50, 4)})["checks"]
+    tenant = [c for c in checks if c["resource_type"] == "instance" and c["enterprise_project"] is None]
+    assert [(c["name"], c["need_total"], c["status"]) for c in tenant] == [
+        ("db", 47, "insufficient"), ("plain", 47, "insufficient")]  # each fits alone in the 46 left
+
+
+def test_a_tenant_check_fails_closed_when_the_tenants_read_fails():
+    checks = report([db()], {"taurusdb|||payments": ep_result(), TENANT: dict(failed=True, msg="APIGW.0301")})["checks"]
+    assert checks[3]["status"] == "unknown" and checks[3]["message"].endswith("quota could not be read: APIGW.0301")
 
 
 def test_nodes_have_no_default_because_the_create_call_has_none():
@@ -377,23 +414,27 @@ def test_nodes_have_no_default_because_the_create_call_has_none():
 
 def test_an_unknown_flavor_is_unknown_naming_flavor_and_region_never_a_guess():
     result = ep_result(flavors=[dict(spec_code=FLAVOR, found=False, vcpus=None, ram=None)])
-    checks = report([db()], {"taurusdb|||payments": result})["checks"]
-    assert [c["status"] for c in checks] == ["ok", "unknown", "unknown"]
+    checks = report([db()], {"taurusdb|||payments": result, TENANT: tenant_result()})["checks"]
+    assert [c["status"] for c in checks] == ["ok", "unknown", "unknown", "ok"]
     assert checks[1]["message"].endswith("quota could not be read: flavor %s is not offered in cn-north-4" % FLAVOR)
 
 
 def test_a_flavor_is_looked_up_once_per_region():
     requirements = [db(), db(name="db2", enterprise_project="analytics"), db(name="db3", region="ap-southeast-1")]
     targets = plan(requirements)["taurusdb"]
-    assert [t["args"].get("flavors") for t in targets] == [[FLAVOR], None, [FLAVOR]]
+    assert [(t["key"], t["args"].get("flavors")) for t in targets] == [
+        ("taurusdb|||payments", [FLAVOR]), (TENANT, None), ("taurusdb|||analytics", None),
+        ("taurusdb|ap-southeast-1||payments", [FLAVOR]), ("taurusdb|ap-southeast-1|", None)]
     results = {"taurusdb|||payments": ep_result(), "taurusdb|||analytics": ep_result(flavors=[]),
-               "taurusdb|ap-southeast-1||payments": ep_result(region="ap-southeast-1")}
+               "taurusdb|ap-southeast-1||payments": ep_result(region="ap-southeast-1"), TENANT: tenant_result(),
+               "taurusdb|ap-southeast-1|": tenant_result(region="ap-southeast-1")}
     results["taurusdb|||analytics"]["quotas"] = [dict(r, enterprise_project_id="ep-2", enterprise_project_name="analytics")
                                                  for r in results["taurusdb|||analytics"]["quotas"]]
     checks = report(requirements, results)["checks"]
     # db2 reads another enterprise project but finds the flavor that db's read looked up in the same region.
-    assert [(c["name"], c["resource_type"], c["need"]) for c in checks[3:6]] == [
-        ("db2", "instance", 2), ("db2", "vcpus", 64), ("db2", "ram", 256)]
+    assert [(c["name"], c["resource_type"], c["need"]) for c in checks[4:8]] == [
+        ("db2", "instance", 2), ("db2", "vcpus", 64), ("db2", "ram", 256), ("db2", "instance", 2)]
+    assert checks[7]["need_total"] == 4  # db and db2 both create their instances in the tenant's project
     assert checks[1]["need_total"] == 64  # another enterprise project's vCPUs are another quota
 
 
@@ -403,6 +444,8 @@ def test_play_scope_looks_a_flavor_up_once_per_account_and_region():
               share("db3", [db(name="db3")], connection="acct-2")]
 
     def result_for(connection, target):
+        if "enterprise_project" not in target["args"]:
+            return tenant_result()
         asked, name = target["args"].get("flavors", []), target["args"]["enterprise_project"]
         result = ep_result(flavors=[dict(spec_code=f, found=True, vcpus=16, ram=64) for f in asked])
         result["quotas"] = [dict(r, enterprise_project_id="ep-" + name, enterprise_project_name=name)
@@ -410,16 +453,17 @@ def test_play_scope_looks_a_flavor_up_once_per_account_and_region():
         return result
     reads, the_report = run_play(shares, result_for)
     assert [[t["args"].get("flavors") for t in reads[h]["taurusdb"]] for h in ("db1", "db2", "db3")] == [
-        [[FLAVOR]], [None], [[FLAVOR]]]  # another account looks it up with its own credentials
+        [[FLAVOR], None], [None], [[FLAVOR], None]]  # another account looks it up with its own credentials
     assert [(c["host"], c["resource_type"], c["need"]) for c in the_report["checks"] if c["host"] == "db2"] == [
-        ("db2", "instance", 2), ("db2", "vcpus", 64), ("db2", "ram", 256)]
+        ("db2", "instance", 2), ("db2", "vcpus", 64), ("db2", "ram", 256), ("db2", "instance", 2)]
 
 
 def test_flavor_needs_on_one_enterprise_project_are_summed():
-    checks = report([db(need=1), db(name="db2", need=1)], {"taurusdb|||payments": ep_result(vcpus=(100, 30))})["checks"]
+    checks = report([db(need=1), db(name="db2", need=1)], {"taurusdb|||payments": ep_result(vcpus=(100, 30)),
+                                                            TENANT: tenant_result()})["checks"]
     vcpus = [c for c in checks if c["resource_type"] == "vcpus"]
     assert [(c["need"], c["need_total"], c["status"]) for c in vcpus] == [(32, 64, "low"), (32, 64, "low")]
-    assert "need 32 vCPUs (1 instances × 2 nodes × 16) (64 with db2)" in vcpus[0]["message"]
+    assert "need 32 vCPUs (1 instance × 2 nodes × 16) (64 with db2)" in vcpus[0]["message"]
 
 
 @pytest.mark.parametrize("requirement, problem", [
@@ -427,6 +471,7 @@ def test_flavor_needs_on_one_enterprise_project_are_summed():
     (dict(service="taurusdb", flavor=FLAVOR, resource_type="vcpus"), "give resource_type or flavor, not both"),
     (dict(service="kms", flavor=FLAVOR), "flavor belongs to taurusdb requirements, not kms"),
     (dict(service="taurusdb", flavor=FLAVOR, nodes=0), "nodes must be 1 or more, got 0"),
+    (dict(service="taurusdb", flavor=FLAVOR, nodes=2), "flavor needs enterprise_project: vCPU and RAM quotas exist"),
     (dict(service="taurusdb", resource_type="instance", nodes=2), "nodes goes with flavor"),
     (dict(service="taurusdb"), "resource_type is missing (or, for taurusdb, give a flavor)"),
     (dict(service="kms", resource_type="key", enterprise_project="x"), "enterprise_project belongs to taurusdb"),
