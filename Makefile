@@ -33,7 +33,8 @@ test-quick: venv
 unit: venv
 	$(BIN)/python -m pytest -q tests/unit
 
-# The end-to-end, fault, load and TLS suites against the emulator (real ansible CLIs, real SDKs).
+# pytest alone, as CI runs it: unit tests, the emulator's self-tests, and the end-to-end, fault, load
+# and TLS suites against the emulator (real ansible CLIs, real SDKs), in a loopback-only namespace.
 e2e: venv
 	tests/tools/run-tests.sh --only pytest
 

@@ -19,6 +19,19 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         args = self._task.args
         paths = as_paths(args.get("path"))
+        try:
+            problems = write(self._report(args), paths, args.get("on_unknown") or "fail")
+        except Exception as exc:  # reported with the gate's verdict, never instead of it
+            problems = ["%s: %s" % (path, exc) for path in paths]
+        result.update(changed=False, written=[p for p in paths if not any(q.startswith(p + ":") for q in problems)],
+                      problems=problems)
+        if problems:
+            result.update(failed=True, msg="The quota report could not be written: %s. Fix quota_gate_report_path "
+                          "(a writable path on the controller ending in .json, .md or .xml)." % "; ".join(problems))
+        return result
+
+    @staticmethod
+    def _report(args):
         report = args.get("report")
         if report is None and args.get("hosts") is not None:
             # Host scope: the reports of this run's hosts (a host's report from an earlier run is not this run's).
@@ -27,10 +40,4 @@ class ActionModule(ActionBase):
                                   if host_report and run == args.get("run")))
         if report is None:
             report = skipped_report(args.get("requirements"), args.get("skipped_reason") or "the gate is disabled")
-        problems = write(report, paths, args.get("on_unknown") or "fail")
-        result.update(changed=False, written=[p for p in paths if not any(q.startswith(p + ":") for q in problems)],
-                      problems=problems)
-        if problems:
-            result.update(failed=True, msg="The quota report could not be written: %s. Fix quota_gate_report_path "
-                          "(a writable path on the controller ending in .json, .md or .xml)." % "; ".join(problems))
-        return result
+        return report

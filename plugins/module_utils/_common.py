@@ -198,6 +198,9 @@ class HeadroomModule:
                 problems.append("%s must be a number of seconds greater than 0, got %s" % (name, params[name]))
         if not 0 <= params["retries"] <= MAX_RETRIES:
             problems.append("retries must be between 0 and %d, got %d" % (MAX_RETRIES, params["retries"]))
+        if params["ca_bundle"] is not None and not os.access(params["ca_bundle"], os.R_OK):
+            problems.append("ca_bundle %r is not a readable file: give the PEM file of the CA that signed the "
+                            "endpoint's certificate" % params["ca_bundle"])
         if params["targets"] == []:
             problems.append("targets is empty: name at least one target, or leave targets out")
         for index, target in enumerate(self.target_params()):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import missing_required_lib
 
@@ -46,6 +47,9 @@ NO_CREDENTIALS = (
 )
 PROJECT_ID = re.compile(r"^[A-Za-z0-9]{32}$")
 RETRYABLE_CODES = ("APIGW.0308", "APIG.0308")
+# Host patterns of the SDK's TaurusDB region table, most common first (gaussdb-mysql.<region> is used by a few
+# regions only; it is never suggested).
+ENDPOINT_PATTERNS = ("gaussdb.%s.myhuaweicloud.com", "gaussdbformysql.%s.myhuaweicloud.com")
 
 HINTS = {
     "APIGW.0301": "The access_key / secret_key pair (or the security_token) was refused: check HUAWEICLOUD_SDK_AK "
@@ -146,6 +150,7 @@ class HuaweicloudModule(HeadroomModule):
         config.timeout = (params["connect_timeout"], params["read_timeout"])
         config.ignore_ssl_verification = not params["validate_certs"]
         config.ssl_ca_cert = params["ca_bundle"]
+        config.retry_times = 0  # retries are the call layer's (_call.py), never the transport's as well
         raw = RawReplies()
 
         def keep(response=None, **unused):
@@ -173,11 +178,12 @@ class HuaweicloudModule(HeadroomModule):
             return GaussDBRegion.value_of(region_id)
         except KeyError:
             known = sorted(GaussDBRegion.static_fields)
-            example = GaussDBRegion.value_of(known[0]).endpoints[0] if known else "https://<host>"
+            hosts = set(urlsplit(GaussDBRegion.value_of(known_id).endpoints[0]).hostname for known_id in known)
+            pattern = next((p for p in ENDPOINT_PATTERNS if any(p % known_id in hosts for known_id in known)), None)
             raise VendorError(
                 "The SDK knows no TaurusDB endpoint for region %s" % region_id, code="UnknownRegion",
-                hint="Set endpoint to the TaurusDB endpoint of that region (the SDK's endpoint for %s, for comparison, "
-                "is %s). Regions with a known endpoint: %s." % (known[0] if known else "-", example, ", ".join(known)))
+                hint="Set endpoint to the TaurusDB endpoint of that region%s. Regions with a known endpoint: %s." % (
+                    ", for example https://%s" % (pattern % region_id) if pattern else "", ", ".join(known)))
 
     def gaussdb_call(self, client, params, operation, target, invoker):
         """Invoke one TaurusDB API through the shared call layer; return its raw HTTP reply."""

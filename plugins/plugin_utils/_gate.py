@@ -35,6 +35,8 @@ def normalise(requirements):
     normalised = []
     for index, req in enumerate(requirements):
         req = dict(req, _index=index)
+        if req.get("name") is not None:
+            req["name"] = str(req["name"])  # type: str in the argument spec, which hands the role the raw value
         req["need"] = int(req["need"]) if req.get("need") is not None else 1
         if req.get("max_usage_percent") is not None:
             req["max_usage_percent"] = float(req["max_usage_percent"])

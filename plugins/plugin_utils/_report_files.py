@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from xml.etree import ElementTree
 
 FORMATS = (".json", ".md", ".xml")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML 1.0 cannot hold
 STATUS_MARK = {"ok": "ok", "low": "low", "insufficient": "INSUFFICIENT", "unknown": "UNKNOWN", "skipped": "skipped"}
 
 
@@ -75,8 +77,7 @@ def _cell(value):
 
 def markdown(report):
     """A job summary: the verdict, then one table row per requirement (usage after creation)."""
-    verdict = "**Quota gate passed**" if report["passed"] else "**Quota gate failed**"
-    lines = ["%s: %s" % (verdict, report["summary"].splitlines()[0]), "",
+    lines = ["**%s**" % report["summary"].splitlines()[0].rstrip(":"), "",
              "| requirement | target | need | used / quota | available | usage after | status |",
              "|---|---|---:|---:|---:|---|---|"]
     for check in report["checks"]:
@@ -95,26 +96,37 @@ def markdown(report):
     return "\n".join(lines) + "\n"
 
 
+def _xml(value):
+    return _NOT_XML.sub("\ufffd", "" if value is None else str(value))
+
+
 def junit(report, on_unknown="fail"):
     """JUnit XML: one testcase per requirement; failure = insufficient, error = unknown under fail."""
     checks = report["checks"]
     suite = ElementTree.Element("testsuite", name="quota_gate", tests=str(len(checks)))
     counts = dict(failures=0, errors=0, skipped=0)
+    names = [(check.get("host"), check["name"]) for check in checks]
     for check in checks:
-        case = ElementTree.SubElement(suite, "testcase", name=check["name"],
-                                      classname="quota_gate.%s.%s" % (check.get("host") or "gate", check["service"]))
+        # A requirement by flavor, or into an enterprise project, is several checks of one name: tell them
+        # apart, as CI reporters key cases by name.
+        name = check["name"]
+        if names.count((check.get("host"), name)) > 1:
+            name += " (%s%s)" % (check["resource_type"],
+                                 " in %s" % check["enterprise_project"] if check.get("enterprise_project") else "")
+        case = ElementTree.SubElement(suite, "testcase", name=_xml(name),
+                                      classname=_xml("quota_gate.%s.%s" % (check.get("host") or "gate", check["service"])))
         status = check["status"]
         if status == "insufficient":
             counts["failures"] += 1
-            ElementTree.SubElement(case, "failure", type="insufficient", message=check["message"]).text = check["message"]
+            ElementTree.SubElement(case, "failure", type="insufficient", message=_xml(check["message"])).text = _xml(check["message"])
         elif status == "unknown" and on_unknown == "fail":
             counts["errors"] += 1
-            ElementTree.SubElement(case, "error", type="unknown", message=check["message"]).text = check["message"]
+            ElementTree.SubElement(case, "error", type="unknown", message=_xml(check["message"])).text = _xml(check["message"])
         elif status == "skipped":
             counts["skipped"] += 1
-            ElementTree.SubElement(case, "skipped", message=check["message"])
+            ElementTree.SubElement(case, "skipped", message=_xml(check["message"]))
         else:
-            ElementTree.SubElement(case, "system-out").text = "%s: %s" % (status, check["message"])
+            ElementTree.SubElement(case, "system-out").text = _xml("%s: %s" % (status, check["message"]))
     for name, count in counts.items():
         suite.set(name, str(count))
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suite, encoding="unicode") + "\n"
@@ -124,7 +136,7 @@ def as_paths(value):
     """``quota_gate_report_path`` as given: one path, a list of paths, or nothing."""
     if not value:
         return []
-    return [os.path.expanduser(path) for path in ([value] if isinstance(value, str) else value)]
+    return [os.path.expanduser(str(path)) for path in ([value] if isinstance(value, str) else value)]
 
 
 def write(report, paths, on_unknown="fail"):
@@ -134,6 +146,7 @@ def write(report, paths, on_unknown="fail"):
     """
     problems = []
     for path in paths:
+        temporary = None
         try:
             text = render(report, path, on_unknown)
             directory = os.path.dirname(os.path.abspath(path))
@@ -142,6 +155,10 @@ def write(report, paths, on_unknown="fail"):
                 out.write(text)
             os.chmod(temporary, 0o644)
             os.replace(temporary, path)
-        except (OSError, ValueError) as exc:
+            temporary = None
+        except Exception as exc:  # any failure is this path's problem, reported with the verdict, never instead of it
             problems.append("%s: %s" % (path, exc.strerror if isinstance(exc, OSError) and exc.strerror else exc))
+        finally:
+            if temporary is not None and os.path.exists(temporary):
+                os.unlink(temporary)
     return problems

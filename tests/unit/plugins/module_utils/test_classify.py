@@ -87,3 +87,20 @@ def test_huaweicloud_connection_failures_name_the_endpoint_that_failed():
     assert iam.code == "ConnectionRefused" and "https://iam.example.test" in iam.message
     api = _huaweicloud.classify(OSError("Connection refused"), "ShowGaussMySqlProjectQuotas", "project x", params)
     assert "the TaurusDB endpoint of cn-north-4" in api.message
+
+
+def test_every_mapped_code_is_pinned_by_a_fixture():
+    """A code renamed or dropped from HINTS or RETRYABLE_CODES, or a new one, fails here until a fixture pins it."""
+    ali = set(case["kwargs"]["code"] for case in json.loads((FIXTURES / "alicloud_errors.json").read_text()))
+    assert set(_alicloud.HINTS) | set(_alicloud.RETRYABLE_CODES) <= ali
+    hw = set(case["sdk_error"]["error_code"] for case in json.loads((FIXTURES / "huaweicloud_errors.json").read_text()))
+    assert (set(_huaweicloud.HINTS) - {"Throttled"}) | set(_huaweicloud.RETRYABLE_CODES) <= hw
+
+
+def test_an_unknown_region_suggests_an_endpoint_of_the_sdks_own_host_pattern():
+    with pytest.raises(Exception) as caught:
+        _huaweicloud.HuaweicloudModule.sdk_region("eu-west-101")
+    error = caught.value
+    assert error.code == "UnknownRegion"
+    assert "for example https://gaussdb.eu-west-101.myhuaweicloud.com." in error.hint
+    assert "gaussdb-mysql." not in error.hint  # a pattern few regions use: never the one suggested

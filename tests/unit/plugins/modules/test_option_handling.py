@@ -47,6 +47,8 @@ def run_module(module, args, capsys):
         ({"region": "cn-hangzhou", "read_timeout": 0}, "read_timeout must be a number of seconds greater than 0"),
         ({"region": "cn-hangzhou", "retries": -1}, "retries must be between 0 and 10, got -1"),
         ({"region": "cn-hangzhou", "endpoint": "https://kms.example.com/v1"}, "must not carry a path"),
+        ({"region": "cn-hangzhou", "ca_bundle": "/nonexistent/ca.pem"}, "ca_bundle '/nonexistent/ca.pem' is not a "
+         "readable file"),
     ],
 )
 def test_kms_bad_options_are_named(args, expected, capsys):
@@ -63,6 +65,8 @@ def test_kms_bad_options_are_named(args, expected, capsys):
         ({"region": "cn-north-4", "project_id": "054e292c9880d4992f02c0196d3ea46-"}, "is not a project id: 32 letters"),
         ({"region": "cn-north-4", "iam_endpoint": "iam://x"}, "iam_endpoint 'iam://x' is not host[:port]"),
         ({"region": "cn-north-4", "retries": 11}, "retries must be between 0 and 10, got 11"),
+        ({"region": "cn-north-4", "ca_bundle": "/nonexistent/ca.pem"},
+         "ca_bundle '/nonexistent/ca.pem' is not a readable file: give the PEM file of the CA"),
     ],
 )
 def test_taurusdb_bad_options_are_named(args, expected, capsys):

@@ -57,7 +57,7 @@ def test_a_disabled_gate_is_skipped_testcases():
 def test_markdown_has_the_verdict_and_one_row_per_requirement(failing):
     text = render(failing, "summary.md")
     lines = text.splitlines()
-    assert lines[0].startswith("**Quota gate failed**: Quota gate failed: 3 of 4 requirements cannot be met:")
+    assert lines[0] == "**Quota gate failed: 3 of 4 requirements cannot be met**"
     rows = [line for line in lines if line.startswith("| ") and not line.startswith("| requirement")]
     assert len(rows) == 4
     assert rows[0] == "| a | kms key kst-abcd1 cn-hangzhou | 3 (6 shared) | 8 / 12 | 4 | `██████████` 117% | INSUFFICIENT |"
@@ -73,3 +73,29 @@ def test_an_unknown_extension_and_an_unwritable_path_are_named(failing, tmp_path
     assert (tmp_path / "ok.json").exists()
     assert problems[0] == "%s: the file name must end in .json, .md, .xml, which names the format" % (tmp_path / "r.txt")
     assert problems[1] == "%s: No such file or directory" % (tmp_path / "no" / "r.md")
+
+
+def test_a_name_that_is_not_a_string_and_characters_xml_cannot_hold_still_give_files_a_parser_reads(tmp_path):
+    # The role's argument spec hands the role names as written (name: 123), and messages carry vendor text.
+    result = kms_result(12, 8)
+    result["quotas"][0]["kms_instance_id"] = "kst-abcd1"
+    the_report = report([dict(REQUIREMENTS[0], name=123), dict(REQUIREMENTS[1], name="b\x07ell")],
+                        {"kms||kst-abcd1": result})
+    assert write(the_report, [str(tmp_path / "r.xml"), str(tmp_path / "r.md")]) == []
+    cases = ElementTree.parse(str(tmp_path / "r.xml")).getroot().findall("testcase")
+    assert [c.get("name") for c in cases] == ["123", "b\ufffdell"]
+
+
+def test_the_checks_of_one_requirement_are_told_apart_in_junit():
+    flavor = dict(name="db", service="taurusdb", flavor="gaussdb.mysql.4xlarge.x86.4", nodes=1, need=1,
+                  enterprise_project="payments")
+    the_report = report([flavor], {})  # nothing read: every check unknown, each its own test case
+    names = [c.get("name") for c in ElementTree.fromstring(render(the_report, "r.xml").split("\n", 1)[1])]
+    assert names == ["db (instance in payments)", "db (vcpus in payments)", "db (ram in payments)", "db (instance)"]
+
+
+def test_a_path_that_cannot_be_replaced_leaves_no_temporary_file(failing, tmp_path):
+    (tmp_path / "r.json").mkdir()  # a directory where the file should go
+    problems = write(failing, [str(tmp_path / "r.json")])
+    assert problems and problems[0].startswith(str(tmp_path / "r.json"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
