@@ -25,7 +25,7 @@ options:
         default enterprise project; then every enterprise project's quotas are listed and the id is matched).
       - An enterprise project that the service does not list is an error, C(EnterpriseProjectNotFound). One whose
         TaurusDB quotas were never set (the service lists it with quotas of 0 and something available) is an error
-        too, C(EnterpriseProjectQuotaNotSet): what it may still create cannot be told.
+        too, C(EnterpriseProjectQuotaNotSet), since what it may still create cannot be told.
       - Huawei Cloud documents C(ShowGaussMySqlQuotas) as in public beta, to be enabled for an account by a service
         ticket; an account without it gets the service's refusal, with its code and request id.
     type: str

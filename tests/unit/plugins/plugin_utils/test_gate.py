@@ -459,8 +459,8 @@ def test_play_scope_looks_a_flavor_up_once_per_account_and_region():
 
 
 def test_flavor_needs_on_one_enterprise_project_are_summed():
-    checks = report([db(need=1), db(name="db2", need=1)], {"taurusdb|||payments": ep_result(vcpus=(100, 30)),
-                                                            TENANT: tenant_result()})["checks"]
+    results = {"taurusdb|||payments": ep_result(vcpus=(100, 30)), TENANT: tenant_result()}
+    checks = report([db(need=1), db(name="db2", need=1)], results)["checks"]
     vcpus = [c for c in checks if c["resource_type"] == "vcpus"]
     assert [(c["need"], c["need_total"], c["status"]) for c in vcpus] == [(32, 64, "low"), (32, 64, "low")]
     assert "need 32 vCPUs (1 instance × 2 nodes × 16) (64 with db2)" in vcpus[0]["message"]
