@@ -91,19 +91,7 @@ def _problems(req):
     service = req["service"]
     resource_type = req.get("resource_type")
     if req.get("flavor"):
-        if service != "taurusdb":
-            yield "flavor belongs to taurusdb requirements, not %s" % service
-        if resource_type is not None:
-            yield "give resource_type or flavor, not both: a flavor checks instances, vcpus and ram"
-        if req.get("nodes") is None:
-            # CreateGaussMySqlInstance requires slave_count (read replicas): there is no default to assume.
-            yield "nodes is missing: with flavor, give the nodes per instance (1 primary + slave_count read replicas)"
-        elif req["nodes"] < 1:
-            yield "nodes must be 1 or more, got %s" % req["nodes"]
-        if service == "taurusdb" and not req.get("enterprise_project"):
-            # Only enterprise projects have vCPU and RAM quotas: a flavor without one could check nothing of its size.
-            yield ("flavor needs enterprise_project: vCPU and RAM quotas exist per enterprise project "
-                   "(without one, give resource_type: instance)")
+        yield from _flavor_problems(req)
     elif resource_type is None:
         yield "resource_type is missing (or, for taurusdb, give a flavor)"
     elif resource_type not in RESOURCE_TYPES[service]:
@@ -121,6 +109,22 @@ def _problems(req):
     for service_name, field in list(TARGET_FIELD.items()) + [("taurusdb", "enterprise_project")]:
         if service_name != service and req.get(field) is not None:
             yield "%s belongs to %s requirements, not %s" % (field, service_name, service)
+
+
+def _flavor_problems(req):
+    if req["service"] != "taurusdb":
+        yield "flavor belongs to taurusdb requirements, not %s" % req["service"]
+    if req.get("resource_type") is not None:
+        yield "give resource_type or flavor, not both: a flavor checks instances, vcpus and ram"
+    if req.get("nodes") is None:
+        # CreateGaussMySqlInstance requires slave_count (read replicas): there is no default to assume.
+        yield "nodes is missing: with flavor, give the nodes per instance (1 primary + slave_count read replicas)"
+    elif req["nodes"] < 1:
+        yield "nodes must be 1 or more, got %s" % req["nodes"]
+    if req["service"] == "taurusdb" and not req.get("enterprise_project"):
+        # Only enterprise projects have vCPU and RAM quotas: a flavor without one could check nothing of its size.
+        yield ("flavor needs enterprise_project: vCPU and RAM quotas exist per enterprise project "
+               "(without one, give resource_type: instance)")
 
 
 def plan(requirements):
