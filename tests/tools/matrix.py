@@ -2,14 +2,16 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run ansible-test sanity, units and integration on every supported ansible-core, one venv each.
 
-    python3 tests/tools/matrix.py [--rows 2.16,2.22] [--summary FILE]
+    python3 tests/tools/matrix.py [--rows 2.16,2.22] [--lanes N] [--summary FILE]
 
 Each row gets its own venv under .cache/matrix/ (reused while its requirements are unchanged) with
 the newest release of that ansible-core series and the collection's requirements.txt, and its own
 physical copy of the collection (ansible-test refuses a symlinked collection path) for sanity and
 units. Integration runs on the collection as users install it (built and installed by the row's
 own ansible-galaxy), against the bundled emulator, inside a private network namespace that has
-only loopback when one can be made. Prints one summary table; exits non-zero when any step of any row failed.
+only loopback when one can be made. Rows run in lanes side by side (one per core, at most two by
+default), the rows of one controller Python in one lane, one after the other. Prints one summary
+table; exits non-zero when any step of any row failed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,7 +141,11 @@ def pip_stand_in(venv):
         version = re.search(r"PIP_VERSION\s*=\s*'([0-9.]+)'", source)
     cache = Path.home() / ".ansible" / "test" / "cache"
     cache.mkdir(parents=True, exist_ok=True)
-    (cache / ("get_pip_%s.py" % version.group(1).replace(".", "_"))).write_text(PIP_STAND_IN)
+    # Written whole, then renamed: another lane's ansible-test may be reading the same file.
+    handle, temporary = tempfile.mkstemp(dir=str(cache))
+    with os.fdopen(handle, "w") as out:
+        out.write(PIP_STAND_IN)
+    os.replace(temporary, cache / ("get_pip_%s.py" % version.group(1).replace(".", "_")))
 
 
 def run_row(core, minor, requirement, logs):
@@ -199,6 +206,29 @@ def install_collection(venv, copy, log_file, env):
     return top, top / "ansible_collections" / "headroom" / "cloud"
 
 
+def lanes(rows, count):
+    """``rows`` split into at most ``count`` lanes that run side by side. The rows of one controller
+    Python share a lane, in order: ansible-test keeps its venvs for each Python under ~/.ansible/test,
+    and two runs must never build the same one at once."""
+    by_python = {}
+    for row in rows:
+        by_python.setdefault(row[1], []).append(row)
+    split = [[] for unused in range(max(1, count))]
+    for group in sorted(by_python.values(), key=len, reverse=True):
+        min(split, key=len).extend(group)
+    return [lane for lane in split if lane]
+
+
+def run_lane(lane, logs):
+    results = {}
+    for core, minor, requirement in lane:
+        log("== ansible-core %s on Python %s: sanity, units, integration (log: %s) ==" % (
+            core, minor, (logs / ("%s.log" % core)).relative_to(ROOT)))
+        results[core] = run_row(core, minor, requirement, logs)
+        log("   %s" % json.dumps(results[core]))
+    return results
+
+
 def table(rows):
     columns = ["core", "python", "sanity", "units", "integration", "seconds"]
     widths = dict((c, max(len(c), *(len(str(r.get(c, ""))) for r in rows))) for c in columns)
@@ -211,6 +241,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default=",".join(core for core, unused, unused in ROWS),
                         help="comma-separated ansible-core series to run (default: all)")
+    parser.add_argument("--lanes", type=int, default=min(2, os.cpu_count() or 1),
+                        help="rows run side by side in this many lanes (default: the cores, at most 2)")
     parser.add_argument("--summary", type=Path, help="also write the rows as JSON here")
     args = parser.parse_args()
     wanted = args.rows.split(",")
@@ -221,14 +253,12 @@ def main():
         raise SystemExit("tests/sanity/ignore-*.txt files are not allowed: fix the code instead")
     logs = CACHE / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for core, minor, requirement in ROWS:
-        if core in wanted:
-            log("== ansible-core %s on Python %s: sanity, units, integration (log: %s) ==" % (
-                core, minor, (logs / ("%s.log" % core)).relative_to(ROOT)))
-            row = run_row(core, minor, requirement, logs)
-            log("   %s" % json.dumps(row))
-            rows.append(row)
+    chosen = [row for row in ROWS if row[0] in wanted]
+    results = {}
+    with ThreadPoolExecutor(max_workers=args.lanes) as pool:
+        for lane_results in pool.map(lambda lane: run_lane(lane, logs), lanes(chosen, args.lanes)):
+            results.update(lane_results)
+    rows = [results[core] for core, unused, unused in chosen]
     failed = [r for r in rows if any(str(r[c]).startswith("FAIL") for c in ("sanity", "units", "integration"))]
     for row in failed:
         log("\n== the last 120 lines of %s (ansible-core %s) ==" % (row["log"], row["core"]))
