@@ -28,26 +28,29 @@ def quota_gate_plan(requirements, shares=None):
 
 
 def quota_gate_report(requirements, plan, kms=None, taurusdb=None, low_percent=20, on_unknown="fail", warn=False,
-                      shares=None, host=None):
+                      shares=None, by_host=False):
     """Judge ``requirements`` against the registered results of the role's reads.
 
     ``plan`` is what quota_gate_plan returned; ``kms`` and ``taurusdb`` are the registered results of
     each service's read. When the reads were planned for the play, ``shares`` holds every host's
-    requirements, reads and results instead: one report judges them all, or with ``host`` that host's
-    requirements alone. With ``warn``, requirements that are ``low``, or ``unknown`` while
-    ``on_unknown`` is ``warn``, are also shown as Ansible warnings.
+    requirements, reads and results instead: one report judges them all, or with ``by_host`` one
+    report per host judges each host's requirements on their own. With ``warn``, requirements that
+    are ``low``, or ``unknown`` while ``on_unknown`` is ``warn``, are also shown as Ansible warnings.
     """
     if shares is not None:
-        the_report = play_report(shares, low_percent=float(low_percent), on_unknown=on_unknown, host=host)
+        judged = play_report(shares, low_percent=float(low_percent), on_unknown=on_unknown, by_host=by_host)
     else:
         results = results_by_target(plan, {"kms": kms, "taurusdb": taurusdb})
-        the_report = report(requirements, results, low_percent=float(low_percent), on_unknown=on_unknown)
+        judged = report(requirements, results, low_percent=float(low_percent), on_unknown=on_unknown)
     if warn:
+        reports = judged if shares is not None and by_host else {None: judged}
         display = Display()
-        for check in the_report["checks"]:
-            if check["status"] == "low" or (check["status"] == "unknown" and on_unknown == "warn"):
-                display.warning("quota %s: %s" % (check["status"], check["message"]))
-    return the_report
+        for host, the_report in reports.items():
+            prefix = "%s: " % host if len(reports) > 1 else ""
+            for check in the_report["checks"]:
+                if check["status"] == "low" or (check["status"] == "unknown" and on_unknown == "warn"):
+                    display.warning("quota %s: %s%s" % (check["status"], prefix, check["message"]))
+    return judged
 
 
 class FilterModule:

@@ -342,15 +342,15 @@ def report(requirements, results, low_percent=20, on_unknown="fail"):
     return _report(entries, low_percent, on_unknown)
 
 
-def play_report(shares, low_percent=20, on_unknown="fail", host=None):
+def play_report(shares, low_percent=20, on_unknown="fail", by_host=False):
     """The report of a gate whose reads were planned for the play (:func:`plan_play`).
 
     ``shares`` are the entries of :func:`plan_play`, each also with ``requirements``, ``reads``
     (the targets this host read, from plan_play) and ``results`` (its registered module results per
     service); a target one host read answers for every host with the same connection settings.
-    Without ``host`` (play scope) every host's requirements are judged together, needs on one quota
-    summed across hosts, each line naming its host. With ``host`` (host scope) only that host's
-    requirements are judged, on their own.
+    By default (play scope) every host's requirements are judged together, needs on one quota
+    summed across hosts, each line naming its host. With ``by_host`` (host scope), ``{host: report}``:
+    each host's requirements judged on their own, all in one pass over the shares.
     """
     shares = [share for share in shares if share]
     results = {}
@@ -359,17 +359,19 @@ def play_report(shares, low_percent=20, on_unknown="fail", host=None):
         for service in TARGET_FIELD:
             for target in share["reads"][service]:
                 results[(share["connection"][service], target["key"])] = by_key[target["key"]]
-    entries = []
-    for share in shares:
-        if host is not None and share["host"] != host:
-            continue
-        for req in expand(normalise(share["requirements"])):
-            scope = share["connection"][req["service"]]
-            entry = dict(req=req, scope=scope, result=results.get((scope, target_key(req))))
-            if host is None:
-                entry["host"] = share["host"]
-            entries.append(entry)
+    if by_host:
+        return dict((share["host"], _report(_entries(share, results), low_percent, on_unknown)) for share in shares)
+    entries = [dict(entry, host=share["host"]) for share in shares for entry in _entries(share, results)]
     return _report(entries, low_percent, on_unknown)
+
+
+def _entries(share, results):
+    """One host's checks, each with the result of the read that answers for it."""
+    entries = []
+    for req in expand(normalise(share["requirements"])):
+        scope = share["connection"][req["service"]]
+        entries.append(dict(req=req, scope=scope, result=results.get((scope, target_key(req)))))
+    return entries
 
 
 def _report(entries, low_percent, on_unknown):

@@ -285,8 +285,10 @@ def test_host_scope_judges_each_host_alone_on_reads_shared_across_the_play():
     shares = [share(host, [keys("app key", 2)]) for host in ("web1", "web2", "web3")]
     reads, unused = run_play(shares, lambda connection, target: kms_result(12, 8))
     assert [len(reads[h]["kms"]) for h in ("web1", "web2", "web3")] == [1, 0, 0]  # web1 reads for all three
+    reports = play_report(shares, by_host=True)
+    assert sorted(reports) == ["web1", "web2", "web3"]
     for host in ("web1", "web2", "web3"):
-        the_report = play_report(shares, host=host)
+        the_report = reports[host]
         assert the_report["passed"] is True
         assert [(c["status"], c["need_total"], c["shared_with"]) for c in the_report["checks"]] == [("low", 2, [])]
         assert "host" not in the_report["checks"][0]
@@ -303,9 +305,9 @@ def test_host_scope_still_sums_one_hosts_own_requirements_and_uses_its_own_accou
         return kms_result(12, 8 if connection == "acct-1" else 0, instance=target["args"]["kms_instance_id"])
 
     run_play(shares, read)
-    web1 = play_report(shares, host="web1")
+    reports = play_report(shares, by_host=True)
+    web1, db1 = reports["web1"], reports["db1"]
     assert [(c["status"], c["need_total"]) for c in web1["checks"]] == [("insufficient", 6), ("insufficient", 6)]
-    db1 = play_report(shares, host="db1")
     assert [(c["status"], c["available"], c["need_total"]) for c in db1["checks"]] == [("ok", 12, 3)]
 
 
