@@ -1,6 +1,6 @@
 """headroom.cloud benchmark: how close the modules and the role are to the floor Ansible sets.
 
-    python bench/bench.py [--quick] [--reps N] [--json PATH]
+    python bench/bench.py [--quick] [--reps N] [--large-fleet N] [--json PATH]
 
 Starts the bundled emulator (loopback only) and prints, for each pair, the median wall time of
 alternating runs of both sides made in this one invocation, and their ratio:
@@ -10,6 +10,7 @@ alternating runs of both sides made in this one invocation, and their ratio:
   3. the quota_gate role over 4 distinct targets vs 1 target (200 ms per reply);
   4. 20 inventory hosts gated with forks 20 vs 1 host; the gate vs ping on the same 1 and 20 hosts
      (forks 20), with the CPU seconds of each;
+     with --large-fleet N, also on N hosts with forks 20 (both scopes);
   5. the peak RSS of each module process;
   6. HTTP requests per target, from the emulator's request log.
 
@@ -101,6 +102,12 @@ def ping_hosts(workdir, hosts):
             "ansible.builtin.ping"]
 
 
+def with_forks(command, forks):
+    command = list(command)
+    command[command.index("--forks") + 1] = str(forks)
+    return command
+
+
 def gate_playbook(workdir, requirements, hosts=1, scope="host"):
     """A gate play; with hosts > 1, an inventory of local hosts, each gating the same targets."""
     inventory = inventory_of(workdir, hosts)
@@ -152,6 +159,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one repetition per side (CI: keeps it from rotting)")
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--large-fleet", type=int, default=0, metavar="N",
+                        help="also gate N hosts with forks 20 in both scopes, against ping on them (slow)")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     args = parser.parse_args(argv)
     reps = 1 if args.quick else args.reps
@@ -205,6 +214,14 @@ def main(argv=None):
         results["pairs"].append(pair("gate on 20 hosts, play scope / ping on 20 hosts",
                                      gate_playbook(workdir, fleet_target, hosts=20, scope="play"),
                                      ping_hosts(workdir, 20), fast_env, reps, cpu=True))
+
+        if args.large_fleet:
+            hosts = args.large_fleet
+            ping_fleet = with_forks(ping_hosts(workdir, hosts), 20)
+            for scope in ("host", "play"):
+                results["pairs"].append(pair("gate on %d hosts, %s scope / ping, forks 20" % (hosts, scope),
+                                             with_forks(gate_playbook(workdir, fleet_target, hosts=hosts, scope=scope), 20),
+                                             ping_fleet, fast_env, reps, cpu=True))
 
         print("== 5. peak RSS of one module process (goal <= 120 MB) ==")
         module_env = dict(fast_env, PYTHONPATH=str(ROOT / ".cache" / "collections"))
