@@ -11,8 +11,7 @@ from ansible_collections.headroom.cloud.plugins.plugin_utils._report_files impor
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("host_reports", "host_runs", "hosts", "on_unknown", "path", "report", "requirements", "run",
-                             "skipped_reason"))
+    _VALID_ARGS = frozenset(("host_reports", "on_unknown", "path", "report", "requirements", "skipped_reason"))
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
@@ -33,11 +32,8 @@ class ActionModule(ActionBase):
     @staticmethod
     def _report(args):
         report = args.get("report")
-        if report is None and args.get("hosts") is not None:
-            # Host scope: the reports of this run's hosts (a host's report from an earlier run is not this run's).
-            entries = zip(args["hosts"], args.get("host_reports") or [], args.get("host_runs") or [])
-            report = combine(dict((host, host_report) for host, host_report, run in entries
-                                  if host_report and run == args.get("run")))
+        if report is None and args.get("host_reports"):
+            report = combine(args["host_reports"])
         if report is None:
             report = skipped_report(args.get("requirements"), args.get("skipped_reason") or "the gate is disabled")
         return report

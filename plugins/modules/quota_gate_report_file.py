@@ -22,18 +22,10 @@ author:
 options:
   host_reports:
     description:
-      - With O(hosts), each host's report (the C(quota_gate_report) fact of a host-scope gate), in the same order;
-        the file then holds them all, each line naming its host.
-    type: list
-    elements: dict
-  host_runs:
-    description: With O(hosts), the gate run each host's report belongs to; reports of another O(run) are left out.
-    type: list
-    elements: str
-  hosts:
-    description: The hosts whose reports O(host_reports) holds, when O(report) is not given.
-    type: list
-    elements: str
+      - Instead of O(report), the reports of a host-scope gate, a dict of host name to that host's report (what
+        P(headroom.cloud.quota_gate_report#filter) returns with O(headroom.cloud.quota_gate_report#filter:by_host)).
+        The file then holds them all, each line naming its host.
+    type: dict
   on_unknown:
     description: How the gate treated an unreadable quota; under V(fail) it is a JUnit C(error).
     type: str
@@ -48,12 +40,9 @@ options:
     description: The report (the C(quota_gate_report) fact). When omitted, a report with every requirement skipped.
     type: dict
   requirements:
-    description: The requirements, for the skipped report when neither O(report) nor O(hosts) is given.
+    description: The requirements, for the skipped report when neither O(report) nor O(host_reports) is given.
     type: list
     elements: dict
-  run:
-    description: The id of the gate run whose reports to write (see O(host_runs)).
-    type: str
   skipped_reason:
     description: Why the gate did not run, for the skipped report.
     type: str

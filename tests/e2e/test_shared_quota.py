@@ -108,7 +108,7 @@ def test_tags_never_skip_the_gate_and_skip_tags_quota_gate_does(scenario, emulat
 
 # --- play scope: hosts that provision into one quota ------------------------------------------------------------
 
-def run_play(emulator, run_env, tmp_path, scope, hosts):
+def run_play(emulator, run_env, tmp_path, scope, hosts, **extra_vars):
     """Run play_scope.yml on ``hosts`` ({name: host variables}); return the run and each host's report."""
     inventory = tmp_path / "inventory.json"
     inventory.write_text(json.dumps({"all": {"hosts": hosts}}))
@@ -116,7 +116,7 @@ def run_play(emulator, run_env, tmp_path, scope, hosts):
     report_dir.mkdir()
     variables = tmp_path / "vars.json"
     variables.write_text(json.dumps(dict(kms_endpoint=emulator.kms_endpoint("cn-hangzhou"), quota_gate_scope=scope,
-                                         report_dir=str(report_dir))))
+                                         report_dir=str(report_dir), **extra_vars)))
     proc = playbook(PLAYBOOKS / "play_scope.yml", ali_env(run_env, emulator), ["-e", "@%s" % variables, "-f", "5"],
                     inventory=str(inventory))
     reports = dict((path.stem, json.loads(path.read_text())) for path in report_dir.glob("*.json"))
@@ -219,3 +219,54 @@ def test_host_scope_writes_one_report_file_with_every_hosts_lines(scenario, emul
     suite = ElementTree.parse(report_file).getroot()
     cases = [(c.get("classname"), c.get("name"), c.find("failure") is not None) for c in suite.iter("testcase")]
     assert cases == [("quota_gate.web1.kms", "big", True), ("quota_gate.web2.kms", "small", False)]
+
+
+@pytest.mark.parametrize("scope", ["host", "play"])
+def test_a_host_with_the_gate_disabled_is_left_out_wherever_it_stands(scenario, emulator, run_env, tmp_path, scope):
+    # The first host of the batch has the gate off: run_once steps must still run for the others.
+    four_keys_left(scenario)
+    scenario.install()
+    hosts = {"bastion": {"quota_gate_enabled": False, "quota_gate_requirements": [keys("not mine", 9)]},
+             "web1": {"quota_gate_requirements": [keys("app key", 3)]},
+             "web2": {"quota_gate_requirements": [keys("app key", 3)]}}
+    proc, reports = run_play(emulator, run_env, tmp_path, scope, hosts)
+    output = proc.stdout + proc.stderr
+    assert "is undefined" not in output, output
+    assert "PROVISIONING STARTED on bastion" in output  # not gated, on purpose
+    assert reports["bastion"] == {}
+    if scope == "host":  # each web host alone fits: 3 of 4 (low: 1 of 12 left free)
+        assert proc.returncode == 0, output
+        assert [(reports[h]["checks"][0]["status"], reports[h]["checks"][0]["need_total"])
+                for h in ("web1", "web2")] == [("low", 3)] * 2
+    else:  # together they need 6 of 4; the bastion's 9 is never counted
+        assert proc.returncode != 0, output
+        assert "PROVISIONING STARTED on web" not in output
+        assert [(c["host"], c["need_total"]) for c in reports["web1"]["checks"]] == [("web1", 6), ("web2", 6)]
+    assert kms_reads(emulator) == [("GetKmsInstanceQuotaInfos", KST1)]
+
+
+def test_a_host_left_out_never_overwrites_the_gated_hosts_report_file(scenario, emulator, run_env, tmp_path):
+    four_keys_left(scenario)
+    scenario.install()
+    report_file = tmp_path / "gate.json"
+    hosts = {"web1": {"quota_gate_requirements": [keys("app key", 5)]},
+             "bastion": {"quota_gate_enabled": False, "quota_gate_requirements": []}}
+    proc, reports = run_play(emulator, run_env, tmp_path, "host", hosts, quota_gate_report_path=str(report_file))
+    assert proc.returncode != 0  # web1 is short
+    assert "PROVISIONING STARTED on bastion" in proc.stdout, proc.stdout[-4000:]
+    written = json.loads(report_file.read_text())
+    assert written["passed"] is False, written
+    assert [(c["name"], c["status"]) for c in written["checks"]] == [("app key", "insufficient")]  # web1's report
+
+
+def test_a_gate_disabled_on_every_host_records_that_it_was_skipped(scenario, emulator, run_env, tmp_path):
+    scenario.install()
+    report_file = tmp_path / "gate.json"
+    hosts = dict((host, {"quota_gate_enabled": False, "quota_gate_requirements": [keys("app key", 1)]})
+                 for host in ("web1", "web2"))
+    proc, reports = run_play(emulator, run_env, tmp_path, "play", hosts, quota_gate_report_path=str(report_file))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("PROVISIONING STARTED") == 2
+    written = json.loads(report_file.read_text())
+    assert [c["status"] for c in written["checks"]] == ["skipped"]
+    assert kms_reads(emulator) == []

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 import pytest
 
 from ansible_collections.headroom.cloud.plugins.plugin_utils._gate import report
-from ansible_collections.headroom.cloud.plugins.plugin_utils._report_files import render, skipped_report, write
+from ansible_collections.headroom.cloud.plugins.plugin_utils._report_files import combine, render, skipped_report, write
 
 
 def kms_result(quota, used):
@@ -99,3 +99,16 @@ def test_a_path_that_cannot_be_replaced_leaves_no_temporary_file(failing, tmp_pa
     problems = write(failing, [str(tmp_path / "r.json")])
     assert problems and problems[0].startswith(str(tmp_path / "r.json"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
+
+
+def test_a_host_scope_file_names_each_host_on_its_lines_and_the_hosts_that_failed(failing):
+    fits = report([dict(name="small", service="kms", resource_type="key", kms_instance_id="kst-abcd1", need=1)],
+                  {"kms||kst-abcd1": kms_result(12, 8)})
+    combined = combine({"web1": failing, "web2": fits})
+    assert combined["passed"] is False
+    assert [(c["host"], c["name"]) for c in combined["checks"]] == [
+        ("web1", "a"), ("web1", "b"), ("web1", "ghost"), ("web1", "fine"), ("web2", "small")]
+    assert combined["summary"].startswith("Quota gate failed on 1 of 2 hosts (web1):\n- web1: a: kms key")
+    assert combined["failures"] == ["web1: " + line for line in failing["failures"]]
+    assert combine({"web2": fits}) is fits  # one host: its own report, unchanged
+    assert combine({"web1": fits, "web2": fits})["summary"] == "Quota gate passed on all 2 hosts."
