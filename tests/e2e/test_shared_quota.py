@@ -270,3 +270,19 @@ def test_a_gate_disabled_on_every_host_records_that_it_was_skipped(scenario, emu
     written = json.loads(report_file.read_text())
     assert [c["status"] for c in written["checks"]] == ["skipped"]
     assert kms_reads(emulator) == []
+
+
+def test_the_batch_settings_come_from_a_host_that_takes_part(scenario, emulator, run_env, tmp_path):
+    # The first host is left out and has other settings: they must not decide for the gated host.
+    scenario.install()
+    report_file = tmp_path / "gate.json"
+    hosts = {"bastion": {"quota_gate_enabled": False, "quota_gate_requirements": [], "quota_gate_on_unknown": "warn"},
+             "web1": {"quota_gate_report_path": str(report_file),
+                      "quota_gate_requirements": [keys("app key", 1, kms_instance_id="kst-hzz0404gone")]}}
+    proc, reports = run_play(emulator, run_env, tmp_path, "host", hosts)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output  # web1's on_unknown is fail: an unreadable quota stops it
+    assert "PROVISIONING STARTED on web1" not in output
+    assert reports["web1"]["checks"][0]["status"] == "unknown"
+    written = json.loads(report_file.read_text())  # web1's path, although the bastion has none
+    assert written["passed"] is False
