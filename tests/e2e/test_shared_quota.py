@@ -115,7 +115,9 @@ def run_play(emulator, run_env, tmp_path, scope, hosts, **extra_vars):
     report_dir = tmp_path / "reports"
     report_dir.mkdir()
     variables = tmp_path / "vars.json"
-    variables.write_text(json.dumps(dict(kms_endpoint=emulator.kms_endpoint("cn-hangzhou"), quota_gate_scope=scope,
+    if scope is not None:  # None: each host's own quota_gate_scope (extra vars would override it)
+        extra_vars["quota_gate_scope"] = scope
+    variables.write_text(json.dumps(dict(kms_endpoint=emulator.kms_endpoint("cn-hangzhou"),
                                          report_dir=str(report_dir), **extra_vars)))
     proc = playbook(PLAYBOOKS / "play_scope.yml", ali_env(run_env, emulator), ["-e", "@%s" % variables, "-f", "5"],
                     inventory=str(inventory))
@@ -286,3 +288,16 @@ def test_the_batch_settings_come_from_a_host_that_takes_part(scenario, emulator,
     assert reports["web1"]["checks"][0]["status"] == "unknown"
     written = json.loads(report_file.read_text())  # web1's path, although the bastion has none
     assert written["passed"] is False
+
+
+
+def test_the_scope_comes_from_a_host_that_takes_part(scenario, emulator, run_env, tmp_path):
+    four_keys_left(scenario)
+    scenario.install()
+    hosts = {"bastion": {"quota_gate_enabled": False, "quota_gate_requirements": [], "quota_gate_scope": "play"},
+             "web1": {"quota_gate_requirements": [keys("app key", 3)]},
+             "web2": {"quota_gate_requirements": [keys("app key", 3)]}}
+    proc, reports = run_play(emulator, run_env, tmp_path, None, hosts)
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # host scope, as web1 and web2 say: 3 of 4 each
+    assert [(reports[h]["checks"][0]["status"], reports[h]["checks"][0]["need_total"])
+            for h in ("web1", "web2")] == [("low", 3)] * 2
