@@ -290,7 +290,6 @@ def test_the_batch_settings_come_from_a_host_that_takes_part(scenario, emulator,
     assert written["passed"] is False
 
 
-
 def test_the_scope_comes_from_a_host_that_takes_part(scenario, emulator, run_env, tmp_path):
     four_keys_left(scenario)
     scenario.install()
