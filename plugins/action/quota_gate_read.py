@@ -1,19 +1,17 @@
 # Copyright: headroom.cloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read a gate's KMS and TaurusDB targets in one task, the two services' module runs overlapping.
+"""The gate's second step on each host: make the reads this host is the first of the batch to need.
 
-Each service's targets are read by one run of its module (its ``targets`` option reads them
-concurrently in one process). The two runs are independent, so they run side by side on the
-host: a gate that spans both clouds costs about one module run instead of two in a row.
+A read that several hosts of the batch need (the same read id, see _reads.py) is made once, by the
+first of them in batch order, with its own credentials; the others take its result in the next step.
+Under a strategy without lockstep every host makes its own reads.
 
-Only the waiting overlaps. ansible-core's controller-side work for a module run (templating,
-building the module, parsing its reply) is not thread-safe, so it runs under a lock, one run at a
-time; the lock is let go only while a run's command executes on the host. Commands overlap only on
-a ``local`` connection without become (the way the gate runs: on localhost or in an execution
-environment); anywhere else the two runs go one after the other, as two tasks would.
-
-The modules get what they would get as tasks of their own: the play's ``module_defaults`` for
-their action group and for their own name, then the role's overrides, then the targets.
+Each service's reads are one run of its module (its ``targets`` option reads them concurrently in
+one process), and the two services' runs overlap. Only the waiting overlaps: ansible-core's
+controller-side work for a module run (templating, building the module, parsing its reply) is not
+thread-safe, so it runs under a lock, released only while a run's command executes on the host.
+Commands overlap only on a local connection without become (how the gate runs: on localhost or in
+an execution environment); anywhere else the runs go one after the other, as two tasks would.
 """
 
 from __future__ import annotations
@@ -23,62 +21,96 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible.errors import AnsibleError
-from ansible.plugins.action import ActionBase
 
-from ansible_collections.headroom.cloud.plugins.plugin_utils._module_defaults import READERS, reader_defaults
+from ansible_collections.headroom.cloud.plugins.plugin_utils._gate_step import GateStep
+from ansible_collections.headroom.cloud.plugins.plugin_utils._reads import module_runs
 
-OVERRIDES = {"kms": "alicloud", "taurusdb": "huaweicloud"}  # the task argument with the role's overrides
+STDERR_LINES = 3  # of a module that failed before answering, shown in the report
 
 
-class ActionModule(ActionBase):
+class ActionModule(GateStep):
     TRANSFERS_FILES = True
-    _VALID_ARGS = frozenset(("alicloud", "huaweicloud", "kms", "taurusdb"))
+    _requires_connection = True
+    _VALID_ARGS = frozenset(("alicloud", "huaweicloud"))
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        task_vars = task_vars or {}
-        runs = {}
-        for service, (module, _group) in READERS.items():
-            targets = self._task.args.get(service) or []
-            if targets:
-                args = reader_defaults(service, self._task, self._templar, task_vars)
-                args.update(self._task.args.get(OVERRIDES[service]) or {})
-                args["targets"] = targets
-                runs[service] = (module, args)
+    def step(self):
+        share = self.own_share()
+        if share is None or not share.get("enabled"):
+            return share or {}
+        mine = self._reads_to_make(share)
+        runs = module_runs(dict((identity, share["reads"][identity]) for identity in mine),
+                           self.bases(self._task.args))
+        share["results"] = self._run_all(runs)
+        return share
+
+    def _reads_to_make(self, share):
+        """The reads of this host that no host before it in the batch needs too."""
+        earlier = set()
+        for other in self.shares():
+            if other["host"] == self.host:
+                break
+            earlier.update(other.get("reads") or {})
+        return [identity for identity in share["reads"] if identity not in earlier]
+
+    def _run_all(self, runs):
+        """Every module run; ``{read id: that target's result}``."""
         if len(runs) > 1 and self._connection._shell.tmpdir is None and not self._connection.is_pipelining_enabled():
             self._make_tmp_path()  # one temporary directory for both runs, made before they start
-        reads = dict((service, dict(skipped=True, changed=False, msg="no %s targets" % service)) for service in READERS)
         if len(runs) > 1 and self._can_overlap():
             self._controller_work = threading.Lock()
             self._in_run = threading.local()
             with ThreadPoolExecutor(max_workers=len(runs)) as pool:
                 # Each run in a copy of this task's context: ansible-core keeps templating state there.
-                futures = dict((service, pool.submit(contextvars.copy_context().run, self._read, module, args, task_vars))
-                               for service, (module, args) in runs.items())
-            reads.update((service, future.result()) for service, future in futures.items())
+                futures = [pool.submit(contextvars.copy_context().run, self._read, *run) for run in runs.values()]
+            outcomes = [future.result() for future in futures]
         else:
-            reads.update((service, self._read(module, args, task_vars)) for service, (module, args) in runs.items())
+            outcomes = [self._read(*run) for run in runs.values()]
         self._remove_tmp_path(self._connection._shell.tmpdir)
-        result.update(reads, changed=False)
-        return result
+        results = {}
+        for outcome in outcomes:
+            results.update(outcome)
+        return results
 
     def _can_overlap(self):
-        return self._connection.transport in ("local", "ansible.builtin.local") and not self._play_context.become
+        return self._connection.transport == "local" and not self._play_context.become
 
-    def _read(self, module, args, task_vars):
-        """One module run; a run that cannot even start is a failed read, judged (unknown) with the others."""
+    def _read(self, module, args, ids):
+        """One module run; each target's result by read id. A run that fails as a whole (no credentials, a
+        missing SDK, an interpreter that cannot run it) is every one of its targets' failure."""
+        result = self._execute(module, args)
+        per_target = result.get("results")
+        if isinstance(per_target, list) and len(per_target) == len(ids):
+            return dict(zip(ids, per_target))
+        failure = dict(failed=True, msg=self._why_it_failed(module, result))
+        return dict((identity, failure) for identity in ids)
+
+    def _execute(self, module, args):
         lock = getattr(self, "_controller_work", None)
         try:
             if lock is None:
-                return self._execute_module(module_name=module, module_args=args, task_vars=task_vars)
+                return self._execute_module(module_name=module, module_args=args, task_vars=self.task_vars)
             with lock:
                 self._in_run.holding = True
                 try:
-                    return self._execute_module(module_name=module, module_args=args, task_vars=task_vars)
+                    return self._execute_module(module_name=module, module_args=args, task_vars=self.task_vars)
                 finally:
                     self._in_run.holding = False
         except AnsibleError as exc:
             return dict(failed=True, msg="%s could not run: %s" % (module, exc))
+
+    def _why_it_failed(self, module, result):
+        """The module's own message; for a module that never answered (no JSON came back), what it printed."""
+        msg = result.get("msg") or "%s returned no result" % module
+        if "module_stderr" not in result and "module_stdout" not in result:
+            return msg
+        printed = (result.get("module_stderr") or "").strip() or (result.get("module_stdout") or "").strip()
+        interpreter = self.task_vars.get("ansible_python_interpreter")
+        interpreter = self._templar.template(interpreter) if interpreter else "the discovered Python"
+        lines = printed.splitlines()[:STDERR_LINES]
+        return ("%s did not answer: it failed before it could report a result (interpreter %s, exit code %s)%s. "
+                "Check that ansible_python_interpreter names a Python with the SDKs of requirements.txt installed, "
+                "for example \"{{ ansible_playbook_python }}\" on the controller." % (
+                    module, interpreter, result.get("rc"), ": " + " | ".join(lines) if lines else ""))
 
     def _low_level_execute_command(self, *args, **kwargs):
         """While a run's command executes on the host, the other run's controller work may go on."""

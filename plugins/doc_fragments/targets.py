@@ -37,9 +37,9 @@ options:
   targets:
     description:
       - Read several targets in one call, concurrently, instead of the one that O(region), O(endpoint),
-        O(project_id), O(enterprise_project) and O(flavors) name. Each item sets those options for its target; what
-        an item leaves out, and every other option, comes from the top-level options (and their environment
-        variables).
+        O(project_id), O(enterprise_project), O(flavors) and O(resource_types) name. Each item sets those options
+        for its target; what an item leaves out, and every other option, comes from the top-level options (and
+        their environment variables).
       - The result then has RV(results), one entry per target in order, and a target that cannot be read does not
         stop the others. The call fails if any target failed, and still returns RV(results).
       - The P(headroom.cloud.quota_gate#role) role uses this to read all of a play's TaurusDB targets in one process.
@@ -64,4 +64,10 @@ options:
       region:
         description: The region of this target.
         type: str
+      resource_types:
+        description: The quotas to return for this target, as O(resource_types); V([]) looks up O(flavors) only.
+        type: list
+        elements: str
+        choices: [instance, vcpus, ram]
+        version_added: 0.2.0
 """

@@ -1,56 +1,65 @@
 # Copyright: headroom.cloud contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters behind the quota_gate role: plan the distinct reads, then build the report."""
+"""The gate's planning and judging as filters, for a custom gate on one host.
+
+The quota_gate role does more (reads shared between hosts, play scope, claims of earlier runs, report
+files) through its action plugins; these filters apply the same rules to one list of requirements.
+"""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
-from ansible_collections.headroom.cloud.plugins.plugin_utils._gate import (
+from ansible_collections.headroom.cloud.plugins.plugin_utils._judge import judge, warnings
+from ansible_collections.headroom.cloud.plugins.plugin_utils._reads import SERVICES, Place, plan_reads
+from ansible_collections.headroom.cloud.plugins.plugin_utils._requirements import (
     GateInputError,
-    plan,
-    plan_play,
-    play_report,
-    report,
-    results_by_target,
+    expand,
+    parse_requirements,
 )
 
+ANYWHERE = Place(host=None, local=False, environment={})  # reads told apart by their targets alone
 
-def quota_gate_plan(requirements, shares=None):
-    """The distinct targets of ``requirements``; with ``shares`` (play scope), which host reads which."""
-    if shares is not None:
-        return plan_play(shares)
+
+def _planned(requirements):
     try:
-        return plan(requirements)
+        checks = expand(parse_requirements(requirements))
     except GateInputError as exc:
         raise AnsibleFilterError(str(exc))
+    reads = plan_reads(checks, dict((name, {}) for name in SERVICES), ANYWHERE)
+    return checks, reads
 
 
-def quota_gate_report(requirements, plan, kms=None, taurusdb=None, low_percent=20, on_unknown="fail", warn=False,
-                      shares=None, by_host=False):
-    """Judge ``requirements`` against the registered results of the role's reads.
+def quota_gate_plan(requirements):
+    """The distinct targets of ``requirements`` per service, each ``{key, args}``, ``args`` being one item of the
+    module's ``targets`` option."""
+    unused_checks, reads = _planned(requirements)
+    targets = dict((name, []) for name in SERVICES)
+    for identity, read in reads.items():
+        targets[read["service"]].append(dict(key=identity, args=read["target"]))
+    return targets
 
-    ``plan`` is what quota_gate_plan returned; ``kms`` and ``taurusdb`` are the registered results of
-    each service's read. When the reads were planned for the play, ``shares`` holds every host's
-    requirements, reads and results instead: one report judges them all, or with ``by_host`` one
-    report per host judges each host's requirements on their own. With ``warn``, requirements that
-    are ``low``, or ``unknown`` while ``on_unknown`` is ``warn``, are also shown as Ansible warnings.
+
+def quota_gate_report(requirements, plan, kms=None, taurusdb=None, low_percent=20, on_unknown="fail", warn=False):
+    """Judge ``requirements`` against the registered results of each service's module run over ``plan``'s targets.
+
+    With ``warn``, requirements that are ``low``, or ``unknown`` while ``on_unknown`` is ``warn``, are also
+    shown as Ansible warnings.
     """
-    if shares is not None:
-        judged = play_report(shares, low_percent=float(low_percent), on_unknown=on_unknown, by_host=by_host)
-    else:
-        results = results_by_target(plan, {"kms": kms, "taurusdb": taurusdb})
-        judged = report(requirements, results, low_percent=float(low_percent), on_unknown=on_unknown)
-    if warn:
-        reports = judged if shares is not None and by_host else {None: judged}
-        display = Display()
-        for host, the_report in reports.items():
-            prefix = "%s: " % host if len(reports) > 1 else ""
-            for check in the_report["checks"]:
-                if check["status"] == "low" or (check["status"] == "unknown" and on_unknown == "warn"):
-                    display.warning("quota %s: %s%s" % (check["status"], prefix, check["message"]))
-    return judged
+    checks, unused_reads = _planned(requirements)
+    results = {}
+    for service, batch in (("kms", kms), ("taurusdb", taurusdb)):
+        batch = batch or {}
+        per_target = batch.get("results")
+        for index, target in enumerate((plan or {}).get(service) or []):
+            listed = isinstance(per_target, list) and index < len(per_target)
+            # A run that failed as a whole (bad options, no credentials, a missing SDK) is every target's failure.
+            results[target["key"]] = per_target[index] if listed else batch
+    report, unused_claims = judge(checks, results, float(low_percent), on_unknown)
+    for warning in warnings(report, on_unknown) if warn else []:
+        Display().warning(warning)
+    return report
 
 
 class FilterModule:

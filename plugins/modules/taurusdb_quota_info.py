@@ -47,6 +47,7 @@ options:
       - The quotas to return. A type the service does not report is left out.
       - V(vcpus) and V(ram) (in GB) exist per enterprise project only and need O(enterprise_project).
       - Defaults to V([instance]), or V([instance, vcpus, ram]) with O(enterprise_project).
+      - An empty list reads no quota, only what O(flavors) asks for.
     type: list
     elements: str
     choices: [instance, vcpus, ram]
@@ -245,7 +246,8 @@ class TaurusdbQuotaInfo(HuaweicloudModule):
         language=dict(type="str", choices=["en-us", "zh-cn"], default="en-us"),
         resource_types=dict(type="list", elements="str", choices=list(RESOURCE_TYPES["taurusdb"])),
     )
-    target_options = dict(enterprise_project=dict(type="str"), flavors=dict(type="list", elements="str"))
+    target_options = dict(enterprise_project=dict(type="str"), flavors=dict(type="list", elements="str"),
+                          resource_types=dict(type="list", elements="str", choices=list(RESOURCE_TYPES["taurusdb"])))
     service_name = "TaurusDB"
     example_region = "cn-north-4"
 
@@ -263,7 +265,9 @@ class TaurusdbQuotaInfo(HuaweicloudModule):
         project_id = client.get_credentials().project_id
         where = "project %s in %s" % (project_id, params["region"])
         result = dict(project_id=project_id, region=params["region"])
-        if params["enterprise_project"]:
+        if params["resource_types"] == []:
+            result["quotas"] = []  # flavors only
+        elif params["enterprise_project"]:
             result.update(self.read_enterprise_project(client, params, where))
         else:
             result.update(self.read_project(client, params, where))

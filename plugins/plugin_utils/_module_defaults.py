@@ -14,15 +14,8 @@ this host, with omitted values dropped.
 from __future__ import annotations
 
 
-# service -> the module that reads it, and that module's action group (meta/runtime.yml)
-READERS = {
-    "kms": ("headroom.cloud.kms_quota_info", "group/headroom.cloud.alicloud"),
-    "taurusdb": ("headroom.cloud.taurusdb_quota_info", "group/headroom.cloud.huaweicloud"),
-}
-
-
 def reader_defaults(service, task, templar, task_vars):
-    """What the play's module_defaults give the module that reads ``service``.
+    """What the play's module_defaults give ``service.module`` (a member of ``service.group``).
 
     As ansible-core does: the blocks' entries are merged key by key (a later block's entry for a
     key replaces an earlier one), then the group's entry is applied, then the module's own. A value
@@ -30,13 +23,12 @@ def reader_defaults(service, task, templar, task_vars):
     2.19 and later no longer template module_defaults when the task is validated, so each entry is
     templated here, on every version.
     """
-    module, group = READERS[service]
     entries = {}
     for defaults in task.module_defaults or []:
         if isinstance(defaults, dict):
             entries.update(defaults)
     merged = {}
-    for key in (group, module):
+    for key in (service.group, service.module):
         value = templar.template(entries[key]) if key in entries else None
         if isinstance(value, dict):
             merged.update(value)

@@ -141,6 +141,19 @@ def as_paths(value):
     return [os.path.expanduser(str(path)) for path in ([value] if isinstance(value, str) else value)]
 
 
+def path_problems(paths):
+    """What would stop ``paths`` from being written, checked without writing: each host of a batch checks
+    the paths that the first host writes, so that every host stops on a path that cannot be written."""
+    problems = []
+    for path in paths:
+        directory = os.path.dirname(os.path.abspath(path))
+        if os.path.splitext(path)[1].lower() not in FORMATS:
+            problems.append("%s: the file name must end in %s, which names the format" % (path, ", ".join(FORMATS)))
+        elif not os.path.isdir(directory) or not os.access(directory, os.W_OK | os.X_OK):
+            problems.append("%s: %s is not a writable directory" % (path, directory))
+    return problems
+
+
 def write(report, paths, on_unknown="fail"):
     """Write ``report`` to every path; return the problems (empty when all were written).
 

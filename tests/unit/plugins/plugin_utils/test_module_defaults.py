@@ -17,6 +17,7 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
 from ansible_collections.headroom.cloud.plugins.plugin_utils._module_defaults import reader_defaults
+from ansible_collections.headroom.cloud.plugins.plugin_utils._reads import SERVICES
 
 try:  # ansible-core 2.19+ templates only strings marked as trusted, as the playbook loader marks them
     from ansible.template import trust_as_template
@@ -39,7 +40,7 @@ def as_loaded(value):
 def defaults_for(*module_defaults, **variables):
     templar = Templar(loader=DataLoader(), variables=dict(variables, omit=OMIT))
     task = SimpleNamespace(module_defaults=[as_loaded(entry) for entry in module_defaults])
-    return reader_defaults("kms", task, templar, dict(omit=OMIT))
+    return reader_defaults(SERVICES["kms"], task, templar, dict(omit=OMIT))
 
 
 def test_a_group_entry_written_as_one_template_is_templated():

@@ -1,0 +1,122 @@
+# Copyright: headroom.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The gate's last step on each host: judge, warn, write the report files, and say whether to stop.
+
+In host scope a host judges its own requirements; in play scope every host of the batch that takes
+part judges all of theirs together and reaches the same verdict. Each read is answered by the
+result of the host that made it. The first host that takes part (the *lead*) shows what concerns
+the batch once: the play-scope warnings and report, and the report files.
+"""
+
+from __future__ import annotations
+
+from ansible.utils.display import Display
+
+from ansible_collections.headroom.cloud.plugins.plugin_utils._gate_step import GateStep, GateStepError
+from ansible_collections.headroom.cloud.plugins.plugin_utils._judge import judge, warnings
+from ansible_collections.headroom.cloud.plugins.plugin_utils._report_files import (
+    combine,
+    path_problems,
+    skipped_report,
+    write,
+)
+
+NO_SHARE = (
+    "This host has no verdict from this run of the quota gate: the gate's first steps did not run for it, though "
+    "this one did (a condition that changed while the role ran?). It is stopped rather than provisioned unchecked. "
+    "To leave a host out of the gate, set quota_gate_enabled: false for it instead of a when: condition on the role.")
+
+
+class ActionModule(GateStep):
+    _VALID_ARGS = frozenset()
+
+    def step(self):
+        share = self.own_share()
+        if share is None:
+            raise GateStepError(NO_SHARE)
+        if not share.get("enabled"):
+            self._record_skipped(share)
+            return dict(share, stop="")
+        shares = self.shares()
+        lead = shares[0]
+        results = {}
+        for other in shares:
+            results.update(other.get("results") or {})
+        settings = (lead if share["settings"]["scope"] == "play" else share)["settings"]
+        if settings["scope"] == "play":
+            report, claims = self._judge([dict(check, host=other["host"]) for other in shares
+                                          for check in other["checks"]], results, settings,
+                                         [other["host"] for other in shares])
+            mine = [claim for claim in claims if claim["host"] == self.host]
+        else:
+            report, mine = self._judge(share["checks"], results, settings, [self.host])
+            for claim in mine:
+                claim["host"] = self.host
+        is_lead = lead["host"] == self.host
+        if settings["scope"] == "host" or is_lead:
+            for warning in warnings(report, settings["on_unknown"]):
+                Display().warning(warning)
+        files = self._report_files(report, shares, results, settings) if is_lead else path_problems(
+            settings["report_path"])
+        share.update(claims=self._kept_claims() + mine, report=report, stop=_stop_message(report, settings, files))
+        if settings["scope"] == "host" or is_lead:
+            share["lines"] = ["%s %s" % (c["status"].upper(), c["message"]) for c in report["checks"]]
+        if settings["scope"] == "play" and is_lead:
+            self._warn_of_serial()
+        return share
+
+    def _judge(self, checks, results, settings, hosts):
+        report, claims = judge(checks, results, settings["low_percent"], settings["on_unknown"],
+                               self.earlier_claims(hosts), self.run_id)
+        for claim in claims:
+            claim["play"] = self.play_id
+        return report, claims
+
+    def _kept_claims(self):
+        """This host's claims of earlier runs of this play; those of other plays are dropped."""
+        return self.earlier_claims([self.host])
+
+    def _report_files(self, report, shares, results, settings):
+        """Write the batch's report files; the problems (empty when written)."""
+        if not settings["report_path"]:
+            return []
+        if settings["scope"] == "host" and len(shares) > 1:
+            # One file for every host of the run, each host judged on its own, so hosts never overwrite each other.
+            reports = {}
+            for other in shares:
+                reports[other["host"]] = judge(other["checks"], results, other["settings"]["low_percent"],
+                                               other["settings"]["on_unknown"],
+                                               self.earlier_claims([other["host"]]), self.run_id)[0]
+            report = combine(reports)
+        return write(report, settings["report_path"], settings["on_unknown"])
+
+    def _record_skipped(self, share):
+        """When no host of the batch takes part, the first one records in the report files that the gate was
+        skipped; a host left out while others are gated never overwrites their report."""
+        everyone = self.shares(enabled_only=False)
+        if everyone and everyone[0]["host"] == self.host and not any(other.get("enabled") for other in everyone):
+            write(skipped_report(share.get("requirements"), "quota_gate_enabled is false"),
+                  share["settings"]["report_path"], share["settings"]["on_unknown"])
+
+    def _warn_of_serial(self):
+        batch = self.task_vars.get("ansible_play_batch") or []
+        play = self.task_vars.get("ansible_play_hosts") or []
+        if len(batch) < len(play):
+            Display().warning(
+                "quota_gate_scope: play judged the %d hosts of this batch together, not the %d hosts of the play: with "
+                "serial, each batch is gated before it provisions, against what earlier batches created, but what later "
+                "batches will create is not counted. Gate the whole play in a play of its own without serial first if "
+                "later batches must fit too." % (len(batch), len(play)))
+
+
+def _stop_message(report, settings, file_problems):
+    """Why this host must stop, or "" to go on."""
+    lines = []
+    if settings["fail"] and not report["passed"]:
+        lines.append(report["summary"])
+    if file_problems:
+        if not lines:
+            lines.append("Quota gate passed, but:")
+        lines.append("The quota report could not be written: %s. Fix quota_gate_report_path (a writable path on the "
+                     "controller ending in .json, .md or .xml)." % "; ".join(file_problems))
+    return "\n".join(lines)

@@ -1,0 +1,65 @@
+# Copyright: headroom.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The gate's first step on each host: check its settings and requirements, and plan its reads."""
+
+from __future__ import annotations
+
+from ansible_collections.headroom.cloud.plugins.plugin_utils._gate_step import GateStep, GateStepError, flag
+from ansible_collections.headroom.cloud.plugins.plugin_utils._reads import plan_reads
+from ansible_collections.headroom.cloud.plugins.plugin_utils._report_files import as_paths
+from ansible_collections.headroom.cloud.plugins.plugin_utils._requirements import (
+    GateInputError,
+    expand,
+    as_number,
+    parse_requirements,
+)
+
+SCOPES = ("host", "play")
+ON_UNKNOWN = ("fail", "warn")
+
+
+class ActionModule(GateStep):
+    _VALID_ARGS = frozenset(("alicloud", "enabled", "fail", "huaweicloud", "low_percent", "on_unknown", "report_path",
+                             "requirements", "scope"))
+
+    def step(self):
+        args = self._task.args
+        share = dict(run=self.run_id, play=self.play_id, host=self.host, enabled=flag(
+            args.get("enabled", True), "quota_gate_enabled"))
+        share["settings"] = settings = _settings(args)
+        if not share["enabled"]:
+            # What the report files say when no host of the batch is gated.
+            requirements = args.get("requirements")
+            share["requirements"] = [r for r in requirements if isinstance(r, dict)] if isinstance(
+                requirements, list) else []
+            return dict(share, msg="quota_gate_enabled is false: this host is left out of the gate")
+        if settings["scope"] == "play" and not self.lockstep():
+            raise GateStepError(
+                "quota_gate_scope: play judges every host's needs together, so every host must reach the gate "
+                "before any is judged; this play's strategy (%s) lets each host run ahead on its own, so no host "
+                "could see the others' needs. Run this play with strategy: linear, or set quota_gate_scope: host."
+                % self._task.get_play().strategy)
+        try:
+            checks = expand(parse_requirements(args.get("requirements"), self.task_vars.get("omit")))
+        except GateInputError as exc:
+            raise GateStepError(str(exc))
+        share["reads"] = plan_reads(checks, self.bases(args), self.place())
+        share["checks"] = checks
+        return share
+
+
+def _settings(args):
+    """The role's switches, as users pass them (``-e`` and INI values are strings)."""
+    scope = args.get("scope") or "host"
+    if scope not in SCOPES:
+        raise GateStepError("quota_gate_scope must be host or play, got %r" % scope)
+    on_unknown = args.get("on_unknown") or "fail"
+    if on_unknown not in ON_UNKNOWN:
+        raise GateStepError("quota_gate_on_unknown must be fail or warn, got %r" % on_unknown)
+    low_percent = args.get("low_percent", 20)
+    number = as_number(low_percent)
+    if number is None or not 0 <= number <= 100:
+        raise GateStepError("quota_gate_low_percent must be a number between 0 and 100, got %r" % (low_percent,))
+    return dict(fail=flag(args.get("fail", True), "quota_gate_fail"), low_percent=number, on_unknown=on_unknown,
+                report_path=as_paths(args.get("report_path")), scope=scope)
+

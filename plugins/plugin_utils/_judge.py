@@ -1,0 +1,285 @@
+# Copyright: headroom.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The gate's verdict: every check judged against what was read, needs on one quota summed.
+
+Private to headroom.cloud: not a public API, may change without notice. Controller only; pure
+functions of their arguments (no Ansible objects), so every rule can be tested without a play.
+
+The rules, each kept in one function below:
+
+- A check is judged only on a record that answers for exactly the target it names
+  (:func:`pick_record`); anything else is ``unknown``, never a guess.
+- A quota is identified by what the read resolved, ids that are unique by themselves: the KMS
+  instance id; the project id and enterprise project id (:func:`quota_identity`). Labels the user
+  gave alongside them (a region, an enterprise project's name, the requirement's name) are not.
+- Checks on one quota are judged on their summed need, together with the claims that earlier gate
+  runs of the play made on it and that were not released (:func:`_sum_shared`), against the tightest
+  of the records read for it.
+- A check that cannot be judged (its read or its flavor lookup failed) is ``unknown`` on its own; it
+  never changes how another check is judged.
+"""
+
+from __future__ import annotations
+
+PER_NODE = ("vcpus", "ram")  # the checks of a flavor requirement whose need is instances × nodes × per node
+TARGET_FIELD = {"kms": "kms_instance_id", "taurusdb": "project_id"}
+RELEASE_HINT = ("Claims of earlier gate runs count until they are released: once their provisioning has run, "
+                "release them with ansible.builtin.set_fact: {quota_gate_claims: []}.")
+
+
+def pick_record(check, result):
+    """(record, None), or (None, why there is none) for ``check`` in one read's ``result``."""
+    if not isinstance(result, dict) or result.get("failed") or "quotas" not in result:
+        # A failed read, or anything that is not a module's quota result: never guess.
+        why = result.get("msg") if isinstance(result, dict) else None
+        return None, why or "the quota was not read"
+    instance, why = _kms_instance(check, result) if check["service"] == "kms" else (None, None)
+    if why:
+        return None, why
+    matching = [r for r in result.get("quotas") or [] if r.get("resource_type") == check["resource_type"]
+                and (instance is None or r.get("kms_instance_id") == instance)]
+    if not matching:
+        return None, "the service did not report a %s quota%s" % (check["resource_type"],
+                                                                   " for %s" % instance if instance else "")
+    return _answers_for(check, matching[0])
+
+
+def _kms_instance(check, result):
+    """The KMS instance a check is judged on: the one it names, or the region's only instance."""
+    if check.get("kms_instance_id"):
+        return check["kms_instance_id"], None
+    read = list(result.get("kms_instance_ids") or [])
+    unreadable = [entry.get("kms_instance_id") for entry in result.get("unreadable_instances") or []]
+    instances = read + unreadable
+    if not instances:
+        return None, "the region has no KMS instance"
+    if len(instances) > 1:
+        return None, "the region has %d KMS instances (%s): set kms_instance_id" % (len(instances), ", ".join(instances))
+    if unreadable:
+        return None, result["unreadable_instances"][0].get("msg") or "KMS instance %s could not be read" % unreadable[0]
+    return instances[0], None
+
+
+def _answers_for(check, record):
+    """(record, None), or (None, why) when the read answered for another quota than the check names:
+    module defaults (an enterprise_project in the play's group defaults, say) reach every read, and a
+    quota of the wrong scope must never be judged."""
+    if check["service"] == "kms":
+        if check.get("kms_instance_id") and record.get("kms_instance_id") != check["kms_instance_id"]:
+            return None, "the read answered for KMS instance %s" % record.get("kms_instance_id")
+        return record, None
+    wanted = None if check.get("tenant_of") else check.get("enterprise_project")
+    answered = record.get("enterprise_project_name") or record.get("enterprise_project_id")
+    if wanted and wanted not in (record.get("enterprise_project_name"), record.get("enterprise_project_id")):
+        return None, "the read answered for %s, not enterprise project %s" % (
+            "enterprise project %s" % answered if answered else "the project's own quota", wanted)
+    if answered and not wanted:
+        return None, ("the read answered for enterprise project %s (an enterprise_project in the module defaults?), "
+                      "but the requirement names none" % answered)
+    return record, None
+
+
+def quota_identity(check, result, record):
+    """The quota a check draws on, by the ids the read resolved (unique by themselves), as a list."""
+    if check["service"] == "kms":
+        return ["kms", record.get("kms_instance_id"), check["resource_type"]]
+    return ["taurusdb", result.get("project_id"), record.get("enterprise_project_id"), check["resource_type"]]
+
+
+def judge(checks, results, low_percent=20, on_unknown="fail", earlier_claims=(), run=None):
+    """The report of ``checks`` (each with ``read``, ``flavor_read`` and, in play scope, ``host``), judged
+    together against ``results`` (read id -> module result of that read); and this run's claims.
+
+    Returns ``(report, claims)``.
+    """
+    lines = [_line(check, results) for check in checks]
+    _resolve_flavors(lines, results)
+    _sum_shared(lines, list(earlier_claims))
+    judged = [_judged(line, low_percent) for line in lines]
+    blocking = ("insufficient", "unknown") if on_unknown == "fail" else ("insufficient",)
+    failures = [c["message"] for c in judged if c["status"] in blocking]
+    # Counted by requirement: one given by flavor, or into an enterprise project, stands for several checks.
+    requirements = [(line["check"].get("host"), line["check"]["index"]) for line in lines]
+    short = set(r for r, c in zip(requirements, judged) if c["status"] in blocking)
+    if failures:
+        summary = "Quota gate failed: %d of %d requirements cannot be met:\n- %s" % (
+            len(short), len(set(requirements)), "\n- ".join(failures))
+        if any(line["earlier"] for line, c in zip(lines, judged) if c["status"] in blocking):
+            summary += "\n" + RELEASE_HINT
+    else:
+        summary = "Quota gate passed: all %d requirements fit." % len(set(requirements))
+    report = dict(checks=judged, failures=failures, passed=not failures, summary=summary)
+    return report, [_claim(line, run) for line in lines if line["need"] > 0]
+
+
+def warnings(report, on_unknown):
+    """The lines that pass but deserve a look, as warnings: ``low``, and ``unknown`` under ``warn``."""
+    return ["quota %s: %s" % (check["status"], check["message"]) for check in report["checks"]
+            if check["status"] == "low" or (check["status"] == "unknown" and on_unknown == "warn")]
+
+
+def _line(check, results):
+    result = results.get(check.get("read"))
+    record, reason = pick_record(check, result)
+    host = check.get("host")
+    label = "%s: %s" % (host, check["name"]) if host else check["name"]
+    return dict(check=check, result=result if isinstance(result, dict) else {}, record=record, reason=reason,
+                label=label, need=check["need"], need_text=None, identity=None, others=[], earlier=[], total=None)
+
+
+def _resolve_flavors(lines, results):
+    """Work out what the vCPU and RAM checks of a flavor requirement need, from the flavor's own lookup.
+
+    An unknown flavor, or one whose lookup failed, makes the check unknown: never a guess.
+    """
+    for line in lines:
+        check = line["check"]
+        if not check.get("flavor") or check["resource_type"] not in PER_NODE or line["record"] is None:
+            continue
+        flavor, why = _flavor(check, results.get(check.get("flavor_read")))
+        if flavor is None:
+            line.update(record=None, reason=why)
+            continue
+        per_node = flavor[check["resource_type"]]
+        line["need"] = check["need"] * check["nodes"] * per_node
+        unit, each = ("vCPUs", "%d") if check["resource_type"] == "vcpus" else ("GB RAM", "%d GB")
+        line["need_text"] = "need %d %s (%s × %s × %s)" % (
+            line["need"], unit, _plural(check["need"], "instance"), _plural(check["nodes"], "node"), each % per_node)
+
+
+def _flavor(check, lookup):
+    region = check.get("read_region") or "the region"
+    if not isinstance(lookup, dict) or lookup.get("failed"):
+        why = lookup.get("msg") if isinstance(lookup, dict) else None
+        return None, "flavor %s could not be looked up in %s: %s" % (check["flavor"], region, why or "it was not read")
+    found = [f for f in lookup.get("flavors") or [] if f.get("spec_code") == check["flavor"]]
+    if not found or not found[0].get("found"):
+        return None, "flavor %s is not offered in %s" % (check["flavor"], region)
+    return found[0], None
+
+
+def _sum_shared(lines, earlier_claims):
+    """Give the lines on one quota the tightest record read for it and their summed need, counting the
+    unreleased claims of earlier gate runs on that quota."""
+    groups = {}
+    for line in lines:
+        if line["record"] is not None:
+            line["identity"] = quota_identity(line["check"], line["result"], line["record"])
+            groups.setdefault(repr(line["identity"]), []).append(line)
+    for members in groups.values():
+        record = _tightest([member["record"] for member in members])
+        earlier = [claim for claim in earlier_claims if _claims(claim, members[0])]
+        total = sum(member["need"] for member in members) + sum(claim["need"] for claim in earlier)
+        for member in members:
+            member.update(record=record, total=total, earlier=earlier, others=[
+                other["label"] for other in members if other is not member and other["need"] > 0])
+
+
+def _claims(claim, line):
+    """Whether an earlier run's claim is on this line's quota: by the ids its read resolved, or, when its
+    read failed, by the same read of the same resource type."""
+    if claim.get("identity"):
+        return claim["identity"] == line["identity"]
+    return claim.get("read") == line["check"].get("read") and claim.get("resource_type") == line["check"]["resource_type"]
+
+
+def _tightest(records):
+    """Of several reads of one quota, the one with the least headroom: the gate must never pass on the more
+    generous of two answers."""
+    limited = [r for r in records if not r["unlimited"]]
+    return min(limited, key=lambda r: r["available"]) if limited else records[0]
+
+
+def _judged(line, low_percent):
+    """One line of the report."""
+    check, record = line["check"], line["record"]
+    if record is None:
+        status, detail = "unknown", "quota could not be read: %s" % line["reason"]
+    else:
+        status, detail = verdict(line, low_percent)
+    record = record or {}
+    judged = dict(
+        available=record.get("available"),
+        enterprise_project=check.get("enterprise_project"),
+        message="%s: %s — %s" % (line["label"], describe_target(check, line["result"], record), detail),
+        name=check["name"],
+        need=line["need"],
+        need_total=line["total"] if line["total"] is not None else line["need"],
+        quota=record.get("quota"),
+        region=line["result"].get("region") or check.get("read_region"),
+        resource_type=check["resource_type"],
+        service=check["service"],
+        shared_with=line["others"] + [_earlier_label(claim) for claim in line["earlier"]],
+        status=status,
+        target=record.get("kms_instance_id") or check.get(TARGET_FIELD[check["service"]]) or line["result"].get(
+            "project_id"),
+        unlimited=record.get("unlimited"),
+        used=record.get("used"),
+    )
+    if check.get("host"):
+        judged["host"] = check["host"]
+    return judged
+
+
+def verdict(line, low_percent):
+    """(status, detail) for a line whose quota must hold ``line["total"]`` units in all."""
+    check, record, need, total = line["check"], line["record"], line["need"], line["total"]
+    shared = line["others"] + [_earlier_label(claim) for claim in line["earlier"]]
+    shown = (line["need_text"] or "need %s" % _need_units(check, need)) + (
+        " (%d with %s)" % (total, ", ".join(shared)) if shared else "")
+    if record["unlimited"]:
+        used = "" if record["used"] is None else " (%d used)" % record["used"]
+        return "ok", "%s, unlimited quota%s" % (shown, used)
+    quota, used, available = record["quota"], record["used"], record["available"]
+    base = "%s, used %d of %d, %d available" % (shown, used, quota, available)
+    if need > 0 and available < total:
+        over = " — %d over quota, to be freed first" % (used - quota) if used > quota else ""
+        return "insufficient", "%s (short by %d%s)" % (base, total - available, over)
+    limit = check.get("max_usage_percent")
+    usage_after = 100.0 if quota == 0 else 100.0 * (used + total) / quota
+    if limit is not None and usage_after > limit:
+        return "insufficient", "%s (usage after creation %.1f%% exceeds max_usage_percent %s%%)" % (
+            base, usage_after, _number(limit))
+    free_after = 0.0 if quota == 0 else 100.0 * (available - total) / quota
+    if free_after < low_percent:
+        return "low", "%s (leaves %.1f%% free, under %s%%)" % (base, free_after, _number(low_percent))
+    return "ok", base
+
+
+def describe_target(check, result, record):
+    """``kms key on kst-… in cn-hangzhou``: the quota as the read resolved it, in the region that was used."""
+    region = result.get("region") or check.get("read_region")
+    if check["service"] == "kms":
+        instance = record.get("kms_instance_id") or check.get("kms_instance_id")
+        where = "on %s" % instance if instance else "on the region's KMS instance"
+    elif check.get("enterprise_project") and not check.get("tenant_of"):
+        where = "in enterprise project %s" % check["enterprise_project"]
+    else:
+        project = check.get("project_id") or result.get("project_id")
+        where = "in project %s" % project if project else "in the region's project"
+    text = "%s %s %s%s" % (check["service"], check["resource_type"], where, " in %s" % region if region else "")
+    if check.get("tenant_of"):
+        text += " (the tenant's quota, which enterprise project %s counts against)" % check["tenant_of"]
+    return text
+
+
+def _claim(line, run):
+    check = line["check"]
+    return dict(host=check.get("host"), identity=line["identity"], name=check["name"], need=line["need"],
+                read=check.get("read"), resource_type=check["resource_type"], run=run)
+
+
+def _earlier_label(claim):
+    return "%s%s claimed by an earlier gate run" % ("%s: " % claim["host"] if claim.get("host") else "", claim["name"])
+
+
+def _need_units(check, need):
+    return _plural(need, "instance") if check.get("flavor") and check["resource_type"] == "instance" else "%d" % need
+
+
+def _plural(count, noun):
+    return "%d %s%s" % (count, noun, "" if count == 1 else "s")
+
+
+def _number(value):
+    return int(value) if float(value).is_integer() else value

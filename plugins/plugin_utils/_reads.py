@@ -1,0 +1,140 @@
+# Copyright: headroom.cloud contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the gate reads for each check, and when two reads are the same read.
+
+Private to headroom.cloud: not a public API, may change without notice. Controller only; imports no SDK.
+
+A read is one target of one module run: the module's top-level options on this host (the play's
+``module_defaults`` for the module's group and name, then the role's ``quota_gate_alicloud`` /
+``quota_gate_huaweicloud``) with the target's own fields on top, exactly as the module merges a
+``targets`` item. Its id hashes *everything* the module would see, except secrets: every option,
+the environment variables the options fall back to, the profile files, and the host when the
+module does not run on the controller. So two hosts share a read only when the read they would make
+is the same; a secret adds nothing to the identity, as its key id already names the account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from ansible_collections.headroom.cloud.plugins.module_utils._alicloud import ALICLOUD_ARGUMENT_SPEC
+from ansible_collections.headroom.cloud.plugins.module_utils._common import CONNECTION_ARGUMENT_SPEC
+from ansible_collections.headroom.cloud.plugins.module_utils._huaweicloud import HUAWEICLOUD_ARGUMENT_SPEC
+
+
+class Service:
+    def __init__(self, name, module, group, overrides, spec, target_fields, files):
+        self.name = name
+        self.module = module  # the module that reads it
+        self.group = group  # that module's action group (meta/runtime.yml), as module_defaults name it
+        self.overrides = overrides  # the action argument with the role's quota_gate_alicloud / _huaweicloud
+        self.spec = dict(CONNECTION_ARGUMENT_SPEC, **spec)
+        self.target_fields = target_fields  # what a targets item of the module may set
+        self.files = files  # environment variables naming the files the SDK reads credentials from
+
+
+SERVICES = {
+    "kms": Service("kms", "headroom.cloud.kms_quota_info", "group/headroom.cloud.alicloud", "alicloud",
+                   ALICLOUD_ARGUMENT_SPEC, ("endpoint", "kms_instance_id", "region"),
+                   ("ALIBABA_CLOUD_CREDENTIALS_FILE",)),
+    "taurusdb": Service("taurusdb", "headroom.cloud.taurusdb_quota_info", "group/headroom.cloud.huaweicloud",
+                        "huaweicloud", HUAWEICLOUD_ARGUMENT_SPEC,
+                        ("endpoint", "enterprise_project", "flavors", "project_id", "region", "resource_types"),
+                        ("HUAWEICLOUD_SDK_CREDENTIALS_FILE",)),
+}
+
+
+class Place:
+    """Where a host's modules run, as far as it changes what they read: the environment their options
+    fall back to (the controller's for a local connection, plus the task's ``environment``), and the
+    host itself when the modules run anywhere else (its own environment and files, unknown here)."""
+
+    def __init__(self, host, local, environment, become_user=None):
+        self.host = host
+        self.local = local
+        self.environment = environment
+        self.become_user = become_user
+
+    def identity(self):
+        return dict(host=None if self.local else self.host, become_user=self.become_user,
+                    home=self.environment.get("HOME"))
+
+
+def check_targets(check):
+    """The targets item of the read that answers ``check``, and of its flavor lookup (or None).
+
+    A flavor is looked up on its own, never riding on a quota read: a mistyped enterprise project then
+    fails only its own lines, and every requirement of one flavor, in any enterprise project, gets its
+    size from the one lookup.
+    """
+    fields = ("kms_instance_id",) if check["service"] == "kms" else ("project_id",)
+    item = dict((name, check[name]) for name in ("region", "endpoint") + fields if check.get(name) is not None)
+    if check.get("enterprise_project") and not check.get("tenant_of"):
+        item["enterprise_project"] = check["enterprise_project"]
+    flavor = None
+    if check.get("flavor") and check["resource_type"] in ("vcpus", "ram"):
+        flavor = dict((k, v) for k, v in item.items() if k != "enterprise_project")
+        flavor.update(flavors=[check["flavor"]], resource_types=[])
+    return item, flavor
+
+
+def effective_options(service, base, item, place):
+    """The options the module would see for this target, secrets left out, environment fallbacks filled in."""
+    options = dict(base)
+    options.update((k, v) for k, v in item.items() if v is not None)
+    for name, spec in service.spec.items():
+        fallback = spec.get("fallback")
+        if options.get(name) is None and fallback and place.local:
+            value = next((place.environment[env] for env in fallback[1] if place.environment.get(env)), None)
+            if value is not None:
+                options[name] = value
+    return dict((k, v) for k, v in options.items() if not service.spec.get(k, {}).get("no_log"))
+
+
+def read_id(service, base, item, place):
+    """The id of one read: a hash of everything that decides what it answers (see the module docstring)."""
+    identity = dict(
+        service=service.name,
+        options=effective_options(service, base, item, place),
+        files=[place.environment.get(name) for name in service.files] if place.local else None,
+        place=place.identity(),
+    )
+    return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def plan_reads(checks, bases, place):
+    """Give each check the id of its read (``read``) and of its flavor lookup (``flavor_read``).
+
+    ``bases`` maps each service to this host's top-level module options. Returns the distinct reads,
+    ``{id: {"service": name, "target": item}}``, in the order first needed.
+    """
+    reads = {}
+    for check in checks:
+        service = SERVICES[check["service"]]
+        item, flavor = check_targets(check)
+        check["read"] = _add(reads, service, bases[service.name], item, place)
+        if flavor is not None:
+            check["flavor_read"] = _add(reads, service, bases[service.name], flavor, place)
+    return reads
+
+
+def _add(reads, service, base, item, place):
+    identity = read_id(service, base, item, place)
+    reads.setdefault(identity, dict(service=service.name, target=item))
+    return identity
+
+
+def module_runs(reads, bases):
+    """One module run per service for ``reads`` (ids in order): ``{service: (module, args, ids)}``.
+
+    The run's top-level options are this host's; each read is one ``targets`` item, read concurrently
+    by the one module process.
+    """
+    runs = {}
+    for identity, read in reads.items():
+        service = SERVICES[read["service"]]
+        module, args, ids = runs.setdefault(service.name, (service.module, dict(bases[service.name], targets=[]), []))
+        args["targets"].append(read["target"])
+        ids.append(identity)
+    return runs
