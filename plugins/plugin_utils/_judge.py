@@ -148,7 +148,8 @@ def _resolve_flavors(lines, results):
 
 
 def _flavor(check, lookup):
-    region = check.get("read_region") or "the region"
+    region = (lookup or {}).get("region") if isinstance(lookup, dict) else None
+    region = region or check.get("read_region") or "the region"
     if not isinstance(lookup, dict) or lookup.get("failed"):
         why = lookup.get("msg") if isinstance(lookup, dict) else None
         return None, "flavor %s could not be looked up in %s: %s" % (check["flavor"], region, why or "it was not read")

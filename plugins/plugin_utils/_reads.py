@@ -104,7 +104,8 @@ def read_id(service, base, item, place):
 
 
 def plan_reads(checks, bases, place):
-    """Give each check the id of its read (``read``) and of its flavor lookup (``flavor_read``).
+    """Give each check the id of its read (``read``), of its flavor lookup (``flavor_read``) and the region
+    its read uses (``read_region``).
 
     ``bases`` maps each service to this host's top-level module options. Returns the distinct reads,
     ``{id: {"service": name, "target": item}}``, in the order first needed.
@@ -113,6 +114,8 @@ def plan_reads(checks, bases, place):
     for check in checks:
         service = SERVICES[check["service"]]
         item, flavor = check_targets(check)
+        # The region the read will use, wherever it comes from, for the report's lines.
+        check["read_region"] = effective_options(service, bases[service.name], item, place).get("region")
         check["read"] = _add(reads, service, bases[service.name], item, place)
         if flavor is not None:
             check["flavor_read"] = _add(reads, service, bases[service.name], flavor, place)

@@ -96,8 +96,11 @@ def _convert(key, value):
         return number, None
     if key == "max_usage_percent":
         number = as_number(value)
-        if number is None or not 0 <= number <= 100:
-            return None, "max_usage_percent must be a number between 0 and 100, got %s" % _shown(value)
+        if number is None:
+            return None, "max_usage_percent must be a number, got %s" % _shown(value)
+        if not 0 <= number <= 100:
+            return None, "max_usage_percent must be between 0 and 100, got %s" % (
+                int(number) if number.is_integer() else number)
         return number, None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None, "%s must be a string, got %s" % (key, _shown(value))

@@ -199,7 +199,10 @@ def test_a_later_gate_run_never_counts_a_host_that_did_not_take_part(scenario, e
                     inventory=str(inventory))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     second = json.loads((tmp_path / "reports" / "web2.json").read_text())
-    assert [(c["host"], c["need_total"]) for c in second["checks"]] == [("web2", 2), ("web3", 2)]  # no web1
+    # web2's and web3's claims from the first run count (they are not released), web1's never: it left.
+    assert [(c["host"], c["need_total"]) for c in second["checks"]] == [("web2", 4), ("web3", 4)]
+    assert second["checks"][0]["shared_with"] == [
+        "web3: app key", "web2: app key claimed by an earlier gate run", "web3: app key claimed by an earlier gate run"]
 
 
 def test_host_scope_writes_one_report_file_with_every_hosts_lines(scenario, emulator, run_env, tmp_path):

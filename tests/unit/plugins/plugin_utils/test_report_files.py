@@ -5,12 +5,24 @@
 from __future__ import annotations
 
 import json
+import os
 from xml.etree import ElementTree
 
 import pytest
 
-from ansible_collections.headroom.cloud.plugins.plugin_utils._gate import report
-from ansible_collections.headroom.cloud.plugins.plugin_utils._report_files import combine, render, skipped_report, write
+from ansible_collections.headroom.cloud.plugins.plugin_utils._report_files import (
+    combine,
+    path_problems,
+    render,
+    skipped_report,
+    write,
+)
+from ansible_collections.headroom.cloud.tests.unit.plugins.plugin_utils.gate_helpers import gate
+
+
+def report(requirements, by_instance):
+    """The gate's report when each KMS instance answers with ``by_instance[id]`` (anything else: not read)."""
+    return gate(requirements, lambda service, target: by_instance.get(target.get("kms_instance_id")))
 
 
 def kms_result(quota, used):
@@ -29,8 +41,8 @@ REQUIREMENTS = [dict(name="a", service="kms", resource_type="key", kms_instance_
 def failing():
     result = kms_result(12, 8)
     result["quotas"].append(dict(result["quotas"][0], resource_type="secret", quota=100, used=1, available=99))
-    return report(REQUIREMENTS, {"kms||kst-abcd1": result,
-                                 "kms||kst-ghost1": {"failed": True, "msg": "Forbidden.DKMSInstanceNotFound"}})
+    return report(REQUIREMENTS, {"kst-abcd1": result,
+                                 "kst-ghost1": {"failed": True, "msg": "Forbidden.DKMSInstanceNotFound"}})
 
 
 def test_junit_has_one_testcase_per_requirement_and_a_failure_per_shortfall(failing):
@@ -80,7 +92,7 @@ def test_a_name_that_is_not_a_string_and_characters_xml_cannot_hold_still_give_f
     result = kms_result(12, 8)
     result["quotas"][0]["kms_instance_id"] = "kst-abcd1"
     the_report = report([dict(REQUIREMENTS[0], name=123), dict(REQUIREMENTS[1], name="b\x07ell")],
-                        {"kms||kst-abcd1": result})
+                        {"kst-abcd1": result})
     assert write(the_report, [str(tmp_path / "r.xml"), str(tmp_path / "r.md")]) == []
     cases = ElementTree.parse(str(tmp_path / "r.xml")).getroot().findall("testcase")
     assert [c.get("name") for c in cases] == ["123", "b\ufffdell"]
@@ -103,7 +115,7 @@ def test_a_path_that_cannot_be_replaced_leaves_no_temporary_file(failing, tmp_pa
 
 def test_a_host_scope_file_names_each_host_on_its_lines_and_the_hosts_that_failed(failing):
     fits = report([dict(name="small", service="kms", resource_type="key", kms_instance_id="kst-abcd1", need=1)],
-                  {"kms||kst-abcd1": kms_result(12, 8)})
+                  {"kst-abcd1": kms_result(12, 8)})
     combined = combine({"web1": failing, "web2": fits})
     assert combined["passed"] is False
     assert [(c["host"], c["name"]) for c in combined["checks"]] == [
@@ -112,3 +124,13 @@ def test_a_host_scope_file_names_each_host_on_its_lines_and_the_hosts_that_faile
     assert combined["failures"] == ["web1: " + line for line in failing["failures"]]
     assert combine({"web2": fits}) is fits  # one host: its own report, unchanged
     assert combine({"web1": fits, "web2": fits})["summary"] == "Quota gate passed on all 2 hosts."
+
+
+def test_every_host_of_a_batch_finds_the_paths_that_cannot_be_written_without_writing(tmp_path):
+    (tmp_path / "ro").mkdir(mode=0o500)
+    paths = [str(tmp_path / "ok.md"), str(tmp_path / "gate.txt"), str(tmp_path / "missing" / "r.json"),
+             str(tmp_path / "ro" / "r.xml")]
+    problems = path_problems(paths)
+    assert [p.split(":")[0] for p in problems] == paths[1:3] + ([] if os.geteuid() == 0 else paths[3:])
+    assert "must end in .json, .md, .xml" in problems[0] and "is not a writable directory" in problems[1]
+    assert list(tmp_path.iterdir()) != [] and not (tmp_path / "ok.md").exists()
