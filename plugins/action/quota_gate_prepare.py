@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.headroom.cloud.plugins.plugin_utils._gate_step import GateStep, GateStepError, flag
 from ansible_collections.headroom.cloud.plugins.plugin_utils._reads import plan_reads
 from ansible_collections.headroom.cloud.plugins.plugin_utils._report_files import as_paths
@@ -14,6 +16,7 @@ from ansible_collections.headroom.cloud.plugins.plugin_utils._requirements impor
     parse_requirements,
 )
 
+GATE_VARIABLES = re.compile(r"\b(quota_gate_report|quota_gate_claims|__quota_gate)\b")
 SCOPES = ("host", "play")
 ON_UNKNOWN = ("fail", "warn")
 
@@ -26,6 +29,7 @@ class ActionModule(GateStep):
         args = self._task.args
         share = dict(run=self.run_id, play=self.play_id, host=self.host, enabled=flag(
             args.get("enabled", True), "quota_gate_enabled"))
+        self._refuse_conditions_on_the_gates_own_variables()
         share["settings"] = settings = _settings(args)
         if not share["enabled"]:
             # What the report files say when no host of the batch is gated.
@@ -46,6 +50,18 @@ class ActionModule(GateStep):
         share["reads"] = plan_reads(checks, self.bases(args), self.place())
         share["checks"] = checks
         return share
+
+
+    def _refuse_conditions_on_the_gates_own_variables(self):
+        """A condition on the role is evaluated again for every step; one that tests a variable the gate sets
+        while it runs would skip its last steps, and the host would provision with no verdict."""
+        for condition in self._task.when or []:
+            found = GATE_VARIABLES.search(condition) if isinstance(condition, str) else None
+            if found:
+                raise GateStepError(
+                    "The condition %r on the quota gate tests %s, which the gate itself sets while it runs: its last "
+                    "steps would be skipped and this host would go on unchecked. To leave hosts out of the gate, set "
+                    "quota_gate_enabled: false for them (it may be a template)." % (condition, found.group(0)))
 
 
 def _settings(args):

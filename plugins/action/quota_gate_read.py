@@ -106,7 +106,7 @@ class ActionModule(GateStep):
         printed = (result.get("module_stderr") or "").strip() or (result.get("module_stdout") or "").strip()
         interpreter = self.task_vars.get("ansible_python_interpreter")
         interpreter = self._templar.template(interpreter) if interpreter else "the discovered Python"
-        lines = printed.splitlines()[:STDERR_LINES]
+        lines = [text.strip() for text in printed.splitlines() if text.strip()][:STDERR_LINES]
         return ("%s did not answer: it failed before it could report a result (interpreter %s, exit code %s)%s. "
                 "Check that ansible_python_interpreter names a Python with the SDKs of requirements.txt installed, "
                 "for example \"{{ ansible_playbook_python }}\" on the controller." % (
