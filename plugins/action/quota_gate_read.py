@@ -29,8 +29,7 @@ STDERR_LINES = 3  # of a module that failed before answering, shown in the repor
 
 
 class ActionModule(GateStep):
-    TRANSFERS_FILES = True
-    _requires_connection = True
+    _requires_connection = True  # the modules run over this host's connection
     _VALID_ARGS = frozenset(("alicloud", "huaweicloud"))
 
     def step(self):
