@@ -6,16 +6,22 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: quota_gate_read
-short_description: Read the KMS and TaurusDB quotas a gate needs, both services at once
+short_description: The quota gate's second step on a host, make the reads it is the first to need
 version_added: 0.2.0
 description:
-  - Runs M(headroom.cloud.kms_quota_info) for the given KMS targets and M(headroom.cloud.taurusdb_quota_info) for
-    the given TaurusDB targets, the two module runs side by side, and returns each run's result.
-  - Each module gets what it would get as a task of its own, the play's C(module_defaults) for its action group and
-    for its own name, then the overrides given here, then its targets.
-  - A run that fails is returned as a failed result; the task itself does not fail, so that the
-    P(headroom.cloud.quota_gate#role) role can judge every requirement and report each unreadable one.
-  - The P(headroom.cloud.quota_gate#role) role uses it; a play rarely needs it directly.
+  - The second of the three steps of the P(headroom.cloud.quota_gate#role) role.
+  - Makes the reads that M(headroom.cloud.quota_gate_prepare) planned for this host and that no host before it in
+    the batch needs too, with this host's own options and credentials; under a strategy whose hosts do not wait for
+    each other (C(free), C(host_pinned)) it makes all of its reads itself.
+  - Each service's reads are one run of its module, M(headroom.cloud.kms_quota_info) or
+    M(headroom.cloud.taurusdb_quota_info), whose O(headroom.cloud.kms_quota_info#module:targets) option reads them
+    concurrently; the two services' runs overlap on a local connection without become. Each module gets what it
+    would get as a task of its own, the play's C(module_defaults) for its action group and for its own name, then
+    O(alicloud) / O(huaweicloud).
+  - A read that fails, or a module that fails before it answers (an interpreter without the SDKs, a missing SDK), is
+    kept as that read's failure, with the interpreter and what the module printed; the task itself does not fail,
+    so that every requirement is judged and each unreadable one reported.
+  - Internal to the role; its options and result may change without notice. Use the role.
 author:
   - headroom.cloud maintainers (@headroom-cloud)
 options:
@@ -29,19 +35,6 @@ options:
       - Options of M(headroom.cloud.taurusdb_quota_info) that override the play's C(module_defaults) for it.
     type: dict
     default: {}
-  kms:
-    description:
-      - The KMS targets, as the O(headroom.cloud.kms_quota_info#module:targets) option takes them. None, no KMS read.
-    type: list
-    elements: dict
-    default: []
-  taurusdb:
-    description:
-      - The TaurusDB targets, as the O(headroom.cloud.taurusdb_quota_info#module:targets) option takes them. None, no
-        TaurusDB read.
-    type: list
-    elements: dict
-    default: []
 attributes:
   action:
     description: Indicates this has a corresponding action plugin so some parts of the options can be executed on
@@ -51,31 +44,23 @@ attributes:
 extends_documentation_fragment:
   - headroom.cloud.attributes.HELPER
 seealso:
+  - module: headroom.cloud.quota_gate_prepare
+  - module: headroom.cloud.quota_gate_judge
   - module: headroom.cloud.kms_quota_info
   - module: headroom.cloud.taurusdb_quota_info
 """
 
 EXAMPLES = r"""
-- name: Read one KMS instance and one TaurusDB project at once
+# Used by the headroom.cloud.quota_gate role; see roles/quota_gate/tasks/main.yml.
+- name: Read the quotas
   headroom.cloud.quota_gate_read:
-    kms:
-      - kms_instance_id: kst-hzz0001
-    taurusdb:
-      - region: cn-north-4
-  register: quotas
+    alicloud: {retries: 5}
+  register: __quota_gate
 """
 
 RETURN = r"""
-kms:
-  description: The result of M(headroom.cloud.kms_quota_info) for the KMS targets, or a skipped result when there
-    were none.
-  returned: always
+results:
+  description: The result of each read this host made, by read id, as the module returned it for that target.
+  returned: when the host takes part
   type: dict
-  sample: {"changed": false, "results": [{"kms_instance_id": "kst-hzz0001", "quotas": []}]}
-taurusdb:
-  description: The result of M(headroom.cloud.taurusdb_quota_info) for the TaurusDB targets, or a skipped result when
-    there were none.
-  returned: always
-  type: dict
-  sample: {"changed": false, "skipped": true, "msg": "no taurusdb targets"}
 """
