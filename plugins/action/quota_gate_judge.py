@@ -38,39 +38,42 @@ class ActionModule(GateStep):
             self._record_skipped(share)
             return dict(share, stop="")
         shares = self.shares()
-        lead = shares[0]
+        settings = (shares[0] if share["settings"]["scope"] == "play" else share)["settings"]
         results = {}
         for other in shares:
             results.update(other.get("results") or {})
-        settings = (lead if share["settings"]["scope"] == "play" else share)["settings"]
-        if settings["scope"] == "play":
-            report, claims = self._judge([dict(check, host=other["host"]) for other in shares
-                                          for check in other["checks"]], results, settings,
-                                         [other["host"] for other in shares])
-            mine = [claim for claim in claims if claim["host"] == self.host]
-        else:
-            report, mine = self._judge(share["checks"], results, settings, [self.host])
-            for claim in mine:
-                claim["host"] = self.host
-        is_lead = lead["host"] == self.host
-        if settings["scope"] == "host" or is_lead:
-            for warning in warnings(report, settings["on_unknown"]):
-                Display().warning(warning)
-        files = self._report_files(report, shares, results, settings) if is_lead else path_problems(
+        report, claims = self._judge_batch(share, shares, results, settings)
+        # The lead (the first host that takes part) shows what concerns the whole batch, once.
+        lead = shares[0]["host"] == self.host
+        files = self._report_files(report, shares, results, settings) if lead else path_problems(
             settings["report_path"])
-        share.update(claims=self._kept_claims() + mine, report=report, stop=_stop_message(report, settings, files))
-        if settings["scope"] == "host" or is_lead:
-            share["lines"] = ["%s %s" % (c["status"].upper(), c["message"]) for c in report["checks"]]
-        if settings["scope"] == "play" and is_lead:
-            self._warn_of_serial()
+        share.update(claims=self._kept_claims() + claims, report=report, stop=_stop_message(report, settings, files))
+        if settings["scope"] == "host" or lead:
+            share["lines"] = self._show(report, settings)
         return share
+
+    def _show(self, report, settings):
+        """Warn of what passes but deserves a look; the report's lines, for the role to show."""
+        for warning in warnings(report, settings["on_unknown"]):
+            Display().warning(warning)
+        if settings["scope"] == "play":
+            self._warn_of_serial()
+        return ["%s %s" % (c["status"].upper(), c["message"]) for c in report["checks"]]
+
+    def _judge_batch(self, share, shares, results, settings):
+        """This host's report, and its claims of this run: in host scope of its own checks, in play scope of
+        every check of the hosts that take part (each line naming its host)."""
+        if settings["scope"] == "host":
+            report, claims = self._judge(share["checks"], results, settings, [self.host])
+            return report, [dict(claim, host=self.host) for claim in claims]
+        checks = [dict(check, host=other["host"]) for other in shares for check in other["checks"]]
+        report, claims = self._judge(checks, results, settings, [other["host"] for other in shares])
+        return report, [claim for claim in claims if claim["host"] == self.host]
 
     def _judge(self, checks, results, settings, hosts):
         report, claims = judge(checks, results, settings["low_percent"], settings["on_unknown"],
                                self.earlier_claims(hosts), self.run_id)
-        for claim in claims:
-            claim["play"] = self.play_id
-        return report, claims
+        return report, [dict(claim, play=self.play_id) for claim in claims]
 
     def _kept_claims(self):
         """This host's claims of earlier runs of this play; those of other plays are dropped."""

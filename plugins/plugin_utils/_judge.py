@@ -29,19 +29,25 @@ RELEASE_HINT = ("Claims of earlier gate runs count until they are released: once
 
 def pick_record(check, result):
     """(record, None), or (None, why there is none) for ``check`` in one read's ``result``."""
-    if not isinstance(result, dict) or result.get("failed") or "quotas" not in result:
-        # A failed read, or anything that is not a module's quota result: never guess.
-        why = result.get("msg") if isinstance(result, dict) else None
-        return None, why or "the quota was not read"
+    why = _not_a_result(result)
+    if why:
+        return None, why
     instance, why = _kms_instance(check, result) if check["service"] == "kms" else (None, None)
     if why:
         return None, why
     matching = [r for r in result.get("quotas") or [] if r.get("resource_type") == check["resource_type"]
-                and (instance is None or r.get("kms_instance_id") == instance)]
+                and r.get("kms_instance_id") == (instance or r.get("kms_instance_id"))]
     if not matching:
         return None, "the service did not report a %s quota%s" % (check["resource_type"],
                                                                    " for %s" % instance if instance else "")
     return _answers_for(check, matching[0])
+
+
+def _not_a_result(result):
+    """Why ``result`` is not a module's quota result (a failed read, or anything else), or None: never guess."""
+    if isinstance(result, dict) and not result.get("failed") and "quotas" in result:
+        return None
+    return (result.get("msg") if isinstance(result, dict) else None) or "the quota was not read"
 
 
 def _kms_instance(check, result):
@@ -95,21 +101,27 @@ def judge(checks, results, low_percent=20, on_unknown="fail", earlier_claims=(),
     lines = [_line(check, results) for check in checks]
     _resolve_flavors(lines, results)
     _sum_shared(lines, list(earlier_claims))
-    judged = [_judged(line, low_percent) for line in lines]
+    for line in lines:
+        line["judged"] = _judged(line, low_percent)
     blocking = ("insufficient", "unknown") if on_unknown == "fail" else ("insufficient",)
-    failures = [c["message"] for c in judged if c["status"] in blocking]
-    # Counted by requirement: one given by flavor, or into an enterprise project, stands for several checks.
-    requirements = [(line["check"].get("host"), line["check"]["index"]) for line in lines]
-    short = set(r for r, c in zip(requirements, judged) if c["status"] in blocking)
-    if failures:
-        summary = "Quota gate failed: %d of %d requirements cannot be met:\n- %s" % (
-            len(short), len(set(requirements)), "\n- ".join(failures))
-        if any(line["earlier"] for line, c in zip(lines, judged) if c["status"] in blocking):
-            summary += "\n" + RELEASE_HINT
-    else:
-        summary = "Quota gate passed: all %d requirements fit." % len(set(requirements))
-    report = dict(checks=judged, failures=failures, passed=not failures, summary=summary)
+    failures = [line for line in lines if line["judged"]["status"] in blocking]
+    report = dict(checks=[line["judged"] for line in lines], failures=[line["judged"]["message"] for line in failures],
+                  passed=not failures, summary=_summary(lines, failures))
     return report, [_claim(line, run) for line in lines if line["need"] > 0]
+
+
+def _summary(lines, failures):
+    """One paragraph, counted by requirement: one given by flavor, or into an enterprise project, stands for
+    several checks."""
+    def requirements(of):
+        return set((line["check"].get("host"), line["check"]["index"]) for line in of)
+    if not failures:
+        return "Quota gate passed: all %d requirements fit." % len(requirements(lines))
+    summary = "Quota gate failed: %d of %d requirements cannot be met:\n- %s" % (
+        len(requirements(failures)), len(requirements(lines)), "\n- ".join(l["judged"]["message"] for l in failures))
+    if any(line["earlier"] for line in failures):
+        summary += "\n" + RELEASE_HINT
+    return summary
 
 
 def warnings(report, on_unknown):
@@ -148,13 +160,14 @@ def _resolve_flavors(lines, results):
 
 
 def _flavor(check, lookup):
-    region = (lookup or {}).get("region") if isinstance(lookup, dict) else None
-    region = region or check.get("read_region") or "the region"
-    if not isinstance(lookup, dict) or lookup.get("failed"):
-        why = lookup.get("msg") if isinstance(lookup, dict) else None
-        return None, "flavor %s could not be looked up in %s: %s" % (check["flavor"], region, why or "it was not read")
-    found = [f for f in lookup.get("flavors") or [] if f.get("spec_code") == check["flavor"]]
-    if not found or not found[0].get("found"):
+    """(the flavor's sizes, None), or (None, why there are none)."""
+    lookup = lookup if isinstance(lookup, dict) else {}
+    region = lookup.get("region") or check.get("read_region") or "the region"
+    if lookup.get("failed") or "flavors" not in lookup:
+        return None, "flavor %s could not be looked up in %s: %s" % (
+            check["flavor"], region, lookup.get("msg") or "it was not read")
+    found = [f for f in lookup["flavors"] or [] if f.get("spec_code") == check["flavor"] and f.get("found")]
+    if not found:
         return None, "flavor %s is not offered in %s" % (check["flavor"], region)
     return found[0], None
 
@@ -162,18 +175,24 @@ def _flavor(check, lookup):
 def _sum_shared(lines, earlier_claims):
     """Give the lines on one quota the tightest record read for it and their summed need, counting the
     unreleased claims of earlier gate runs on that quota."""
+    for members in _by_quota(lines):
+        record = _tightest([member["record"] for member in members])
+        earlier = [claim for claim in earlier_claims if _claims(claim, members[0])]
+        total = sum(member["need"] for member in members + earlier)
+        for member in members:
+            others = [other["label"] for other in members if other is not member and other["need"] > 0]
+            member.update(record=record, total=total, earlier=earlier,
+                          others=others + [_earlier_label(claim) for claim in earlier])
+
+
+def _by_quota(lines):
+    """The lines that were read, grouped by the quota they draw on (each line gets its ``identity``)."""
     groups = {}
     for line in lines:
         if line["record"] is not None:
             line["identity"] = quota_identity(line["check"], line["result"], line["record"])
             groups.setdefault(repr(line["identity"]), []).append(line)
-    for members in groups.values():
-        record = _tightest([member["record"] for member in members])
-        earlier = [claim for claim in earlier_claims if _claims(claim, members[0])]
-        total = sum(member["need"] for member in members) + sum(claim["need"] for claim in earlier)
-        for member in members:
-            member.update(record=record, total=total, earlier=earlier, others=[
-                other["label"] for other in members if other is not member and other["need"] > 0])
+    return groups.values()
 
 
 def _claims(claim, line):
@@ -210,7 +229,7 @@ def _judged(line, low_percent):
         region=line["result"].get("region") or check.get("read_region"),
         resource_type=check["resource_type"],
         service=check["service"],
-        shared_with=line["others"] + [_earlier_label(claim) for claim in line["earlier"]],
+        shared_with=line["others"],
         status=status,
         target=record.get("kms_instance_id") or check.get(TARGET_FIELD[check["service"]]) or line["result"].get(
             "project_id"),
@@ -224,24 +243,28 @@ def _judged(line, low_percent):
 
 def verdict(line, low_percent):
     """(status, detail) for a line whose quota must hold ``line["total"]`` units in all."""
-    check, record, need, total = line["check"], line["record"], line["need"], line["total"]
-    shared = line["others"] + [_earlier_label(claim) for claim in line["earlier"]]
-    shown = (line["need_text"] or "need %s" % _need_units(check, need)) + (
-        " (%d with %s)" % (total, ", ".join(shared)) if shared else "")
+    record, total = line["record"], line["total"]
+    shown = (line["need_text"] or "need %s" % _need_units(line["check"], line["need"])) + (
+        " (%d with %s)" % (total, ", ".join(line["others"])) if line["others"] else "")
     if record["unlimited"]:
         used = "" if record["used"] is None else " (%d used)" % record["used"]
         return "ok", "%s, unlimited quota%s" % (shown, used)
     quota, used, available = record["quota"], record["used"], record["available"]
     base = "%s, used %d of %d, %d available" % (shown, used, quota, available)
-    if need > 0 and available < total:
+    if line["need"] > 0 and available < total:
         over = " — %d over quota, to be freed first" % (used - quota) if used > quota else ""
         return "insufficient", "%s (short by %d%s)" % (base, total - available, over)
-    limit = check.get("max_usage_percent")
-    usage_after = 100.0 if quota == 0 else 100.0 * (used + total) / quota
+    return _usage_verdict(line["check"].get("max_usage_percent"), record, total, low_percent, base)
+
+
+def _usage_verdict(limit, record, total, low_percent, base):
+    """(status, detail) of a need that fits: over ``max_usage_percent``, low, or ok."""
+    quota = record["quota"]
+    usage_after = 100.0 if quota == 0 else 100.0 * (record["used"] + total) / quota
     if limit is not None and usage_after > limit:
         return "insufficient", "%s (usage after creation %.1f%% exceeds max_usage_percent %s%%)" % (
             base, usage_after, _number(limit))
-    free_after = 0.0 if quota == 0 else 100.0 * (available - total) / quota
+    free_after = 0.0 if quota == 0 else 100.0 * (record["available"] - total) / quota
     if free_after < low_percent:
         return "low", "%s (leaves %.1f%% free, under %s%%)" % (base, free_after, _number(low_percent))
     return "ok", base

@@ -135,19 +135,18 @@ def as_number(value):
 def _rule_problems(req):
     """Rules across fields, on a requirement whose fields each have the right type."""
     service = req.get("service")
-    if service is None:
-        yield "service is missing: give kms or taurusdb"
-        return
     if service not in SERVICES:
-        yield "service %r is not one of %s" % (service, ", ".join(SERVICES))
+        yield "service is missing: give kms or taurusdb" if service is None else "service %r is not one of %s" % (
+            service, ", ".join(SERVICES))
         return
     for field, owner in sorted(SERVICE_FIELDS.items()):
         if owner != service and field in req:
             yield "%s belongs to %s requirements, not %s" % (field, owner, service)
-    if req.get("flavor"):
-        yield from _flavor_problems(req)
-        return
-    resource_type = req.get("resource_type")
+    yield from _flavor_problems(req) if req.get("flavor") else _resource_type_problems(req)
+
+
+def _resource_type_problems(req):
+    service, resource_type = req["service"], req.get("resource_type")
     if resource_type is None:
         yield "resource_type is missing (or, for taurusdb, give a flavor)"
     elif resource_type not in RESOURCE_TYPES[service]:
