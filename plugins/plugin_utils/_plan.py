@@ -83,13 +83,8 @@ def requirements_from_plan(plan):
 
 
 def _validated(plan):
-    if isinstance(plan, bytes):
-        plan = plan.decode("utf-8", "replace")
-    if isinstance(plan, str):
-        plan = _parsed(plan)
-    if not isinstance(plan, Mapping):
-        raise PlanError("Not a Terraform plan: expected the JSON object that `terraform show -json PLANFILE` prints, "
-                        "got %s." % _kind(plan))
+    """The plan as a mapping, once it is known to be a plan of the 1.x format that finished planning."""
+    plan = _document(plan)
     version = plan.get("format_version")
     if version is None:
         raise PlanError("Not a Terraform plan: it has no format_version. Give the JSON that "
@@ -97,6 +92,24 @@ def _validated(plan):
     if not isinstance(version, str) or not _FORMAT_1X.match(version):
         raise PlanError("Plan format_version %s is not supported: the reader knows the 1.x family that "
                         "Terraform 1.x and OpenTofu 1.x write." % _shown(version))
+    _check_planned(plan)
+    return plan
+
+
+def _document(plan):
+    """The parsed JSON, from JSON text or as given; refused unless it is an object."""
+    if isinstance(plan, bytes):
+        plan = plan.decode("utf-8", "replace")
+    if isinstance(plan, str):
+        plan = _parsed(plan)
+    if not isinstance(plan, Mapping):
+        raise PlanError("Not a Terraform plan: expected the JSON object that `terraform show -json PLANFILE` prints, "
+                        "got %s." % _kind(plan))
+    return plan
+
+
+def _check_planned(plan):
+    """Refuse a state (what `terraform show -json` prints without a plan file) and a plan that errored."""
     if "resource_changes" not in plan and "planned_values" not in plan:
         if "values" in plan:
             raise PlanError("This is a state, not a plan (`terraform show -json` without a plan file): save a plan with "
@@ -108,7 +121,6 @@ def _validated(plan):
     for field in ("resource_changes", "deferred_changes"):
         if not isinstance(plan.get(field) or [], list):
             raise PlanError("Not a Terraform plan: %s is %s, not a list." % (field, _kind(plan[field])))
-    return plan
 
 
 def _parsed(text):
