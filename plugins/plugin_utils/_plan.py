@@ -78,8 +78,16 @@ def requirements_from_plan(plan):
     ``plan`` is the parsed JSON of ``terraform show -json PLANFILE``, or that JSON as text. Raises
     :class:`PlanError` for anything that is not such a plan.
     """
-    reader = _PlanReader(_validated(plan))
-    return _grouped(reader.items())
+    plan = _validated(plan)
+    try:
+        return _grouped(_PlanReader(plan).items())
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, PlanError):
+            raise
+        # A part of the plan that is not shaped as documented. Only the kind of error is named: its text
+        # could quote a value from the plan.
+        raise PlanError("Not a Terraform plan the reader can read: a part of it is not shaped as the plan format "
+                        "documents (%s)." % type(exc).__name__)
 
 
 def _validated(plan):
@@ -158,6 +166,8 @@ class _Resource(object):
         if not isinstance(self.change, Mapping):
             raise PlanError("Not a Terraform plan: resource change %s has no change object." % self.address)
         self.actions = self.change.get("actions") or []
+        if not isinstance(self.actions, list):
+            raise PlanError("Not a Terraform plan: the actions of resource change %s are not a list." % self.address)
         self.config = config or {}
         self.segments = _module_segments(self.module_address)
 
@@ -345,7 +355,10 @@ class _PlanReader(object):
     def _through_variable(self, reference, segments):
         if not segments:
             return [], []  # a root variable holds a value given to the plan, never a resource to be created
-        name = _VARIABLE_REF.match(reference).group("name")
+        match = _VARIABLE_REF.match(reference)
+        if not match:
+            return [], [reference]
+        name = match.group("name")
         expression = ((self.calls.get(_path(segments)) or {}).get("expressions") or {}).get(name)
         return self._references(expression, segments[:-1]) if expression else ([], [])
 

@@ -89,10 +89,24 @@ def test_a_state_is_refused_with_how_to_get_a_plan():
     ({"format_version": "1.2", "resource_changes": {"a": 1}}, "resource_changes is an object, not a list"),
     ({"format_version": "1.2", "resource_changes": [{"address": "alicloud_kms_key.a", "type": "alicloud_kms_key"}]},
      "resource change alicloud_kms_key.a has no change object"),
+    ({"format_version": "1.2", "resource_changes": [
+        {"address": "alicloud_kms_key.a", "type": "alicloud_kms_key", "change": {"actions": "create"}}]},
+     "the actions of resource change alicloud_kms_key.a are not a list"),
 ])
 def test_random_json_is_refused(document, message):
     with pytest.raises(PlanError, match=re.escape(message)):
         requirements_from_plan(document)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda plan: plan["configuration"].update(provider_config=["alicloud"]),
+    lambda plan: plan.update(variables=["region"]),
+])
+def test_a_plan_shaped_otherwise_than_documented_is_refused_without_quoting_it(damage):
+    plan = load("kms_keys.json")
+    damage(plan)
+    with pytest.raises(PlanError, match=r"^Not a Terraform plan the reader can read: .*\((AttributeError|TypeError)\)\.$"):
+        requirements_from_plan(plan)
 
 
 def test_text_that_is_not_json_is_refused_without_quoting_it():
