@@ -15,7 +15,7 @@ def quota_gate_requirements_from_plan(plan):
         return requirements_from_plan(plan)
     except PlanError as exc:
         # The reader's text names what is wrong without quoting the plan, which may hold secrets in clear.
-        raise AnsibleFilterError("quota_gate_requirements_from_plan: %s" % exc)
+        raise AnsibleFilterError(str(exc)) from None
 
 
 class FilterModule:

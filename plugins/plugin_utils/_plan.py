@@ -87,7 +87,7 @@ def requirements_from_plan(plan):
         # A part of the plan that is not shaped as documented. Only the kind of error is named: its text
         # could quote a value from the plan.
         raise PlanError("Not a Terraform plan the reader can read: a part of it is not shaped as the plan format "
-                        "documents (%s)." % type(exc).__name__)
+                        "documents (%s)." % type(exc).__name__) from None
 
 
 def _validated(plan):
@@ -137,7 +137,7 @@ def _parsed(text):
     except ValueError as exc:
         # The position only: the text may hold sensitive values.
         raise PlanError("Not a Terraform plan: the text is not JSON (line %s, column %s)." % (
-            getattr(exc, "lineno", "?"), getattr(exc, "colno", "?")))
+            getattr(exc, "lineno", "?"), getattr(exc, "colno", "?"))) from None  # the error holds the whole text
 
 
 def _kind(value):

@@ -39,5 +39,5 @@ def test_the_filter_never_shows_a_sensitive_value():
     ("not json at all", "the text is not JSON"),
 ])
 def test_input_that_is_not_a_plan_is_an_ansible_filter_error(document, message):
-    with pytest.raises(AnsibleFilterError, match="quota_gate_requirements_from_plan: .*" + message):
+    with pytest.raises(AnsibleFilterError, match=message):
         read_plan(document)

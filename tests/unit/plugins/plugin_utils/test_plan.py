@@ -105,8 +105,9 @@ def test_random_json_is_refused(document, message):
 def test_a_plan_shaped_otherwise_than_documented_is_refused_without_quoting_it(damage):
     plan = load("kms_keys.json")
     damage(plan)
-    with pytest.raises(PlanError, match=r"^Not a Terraform plan the reader can read: .*\((AttributeError|TypeError)\)\.$"):
+    with pytest.raises(PlanError, match=r"^Not a Terraform plan the reader can read: .*\((AttributeError|TypeError)\)\.$") as caught:
         requirements_from_plan(plan)
+    assert caught.value.__suppress_context__
 
 
 def test_text_that_is_not_json_is_refused_without_quoting_it():
@@ -114,6 +115,8 @@ def test_text_that_is_not_json_is_refused_without_quoting_it():
         requirements_from_plan('{"format_version": "1.2", "variables": {"db_password": {"value": "hunter2"}} oops')
     assert "not JSON (line 1, column" in str(caught.value)
     assert "hunter2" not in str(caught.value)
+    # Nothing chained either: Ansible shows an error's causes, and the JSON error holds the whole text.
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
 
 def test_a_plan_as_json_text_is_read():
