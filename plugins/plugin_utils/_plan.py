@@ -248,8 +248,10 @@ class _PlanReader(object):
         self.variables = plan.get("variables") or {}
         self.modules, self.calls, self.resources = {}, {}, {}
         self._index_module(configuration.get("root_module") or {}, ())
+        # A deposed object (left by a failed create_before_destroy) shares its address but is only deleted.
         self.kms_instances = [self._resource(entry) for entry in self._changes("resource_changes")
-                              if entry.get("type") == KMS_INSTANCE and entry.get("mode", "managed") == "managed"]
+                              if entry.get("type") == KMS_INSTANCE and entry.get("mode", "managed") == "managed"
+                              and not entry.get("deposed")]
 
     def _index_module(self, module, path):
         self.modules[path] = module

@@ -276,6 +276,16 @@ def test_an_instance_the_plan_does_not_create_leaves_an_unknown_id_unknown():
     assert "alicloud_kms_instance.main, which it refers to, is not created by this plan" in req["unknown"]
 
 
+def test_a_deposed_object_of_the_planned_instance_is_not_another_candidate():
+    plan = load("kms_planned_instances.json")
+    deposed = copy.deepcopy(change(plan, "alicloud_kms_instance.main"))
+    deposed.update(deposed="5a1b2c3d", change=dict(deposed["change"], actions=["delete"], before={"id": "kst-old"},
+                                                   after=None, after_unknown={}))
+    plan["resource_changes"].append(deposed)
+    req = by_name(requirements_from_plan(plan))["alicloud_kms_key.app[0, 1]"]
+    assert req["planned_quota"]["address"] == "alicloud_kms_instance.main" and "unknown" not in req
+
+
 def test_a_reference_to_something_else_is_unknown():
     plan = load("kms_planned_instances.json")
     config_resource(plan, "alicloud_kms_key.app")["expressions"]["dkms_instance_id"] = {
