@@ -514,8 +514,9 @@ def _item(res, service, resource_type, reasons=(), **fields):
     reasons = list(reasons)
     for field, value in list(item.items()):
         if isinstance(value, Unresolved):
-            reasons.append(value.why)
             item[field] = None
+            if value.why not in reasons:  # flavor and from_flavor may both be sensitive: one reason
+                reasons.append(value.why)
     item["reasons"] = reasons
     return item
 

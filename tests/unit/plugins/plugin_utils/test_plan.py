@@ -440,6 +440,18 @@ def test_every_unknown_attribute_is_named():
                               "read_replicas of huaweicloud_gaussdb_mysql_instance.unknown_flavor is unknown until apply")
 
 
+def test_a_flavor_sensitive_before_and_after_is_named_once():
+    plan = load("taurusdb.json")
+    entry = change(plan, "huaweicloud_gaussdb_mysql_instance.analytics")["change"]
+    entry["before_sensitive"] = entry["after_sensitive"] = {"flavor": True, "password": True}
+    requirements = requirements_from_plan(plan)
+    req = by_name(requirements)["huaweicloud_gaussdb_mysql_instance.analytics"]
+    assert req["unknown"] == ("flavor of huaweicloud_gaussdb_mysql_instance.analytics is marked sensitive in the plan "
+                              "(its value is never shown)")
+    assert "flavor" not in req and "from_flavor" not in req
+    assert "gaussdb.mysql.2xlarge.x86.4" not in json.dumps(req)
+
+
 def test_an_update_to_an_unknown_flavor_is_unknown():
     plan = load("taurusdb.json")
     entry = change(plan, "huaweicloud_gaussdb_mysql_instance.renamed")["change"]
