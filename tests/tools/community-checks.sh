@@ -113,8 +113,9 @@ antsibull-docs sphinx-init --use-current --dest-dir "$DOCS" headroom.cloud >/dev
   sphinx-build -M html rst build -c . -W --keep-going -q -D extensions=sphinx.ext.autodoc,sphinx_antsibull_ext
 )
 for page in kms_quota_info_module taurusdb_quota_info_module quota_gate_role quota_gate_plan_filter \
-            quota_gate_report_filter docsite/guide_quota_gate docsite/guide_credentials \
-            docsite/guide_troubleshooting docsite/guide_offline_testing; do
+            quota_gate_report_filter quota_gate_requirements_from_plan_filter docsite/guide_quota_gate \
+            docsite/guide_terraform_plan docsite/guide_credentials docsite/guide_troubleshooting \
+            docsite/guide_offline_testing; do
   test -s "$DOCS/build/html/collections/headroom/cloud/$page.html" || { echo "page not built: $page" >&2; exit 1; }
 done
 find "$DOCS/build/html/collections/headroom/cloud" -name '*.html' -printf '  built: %P\n' | sort
@@ -135,7 +136,7 @@ ANSIBLE_COLLECTIONS_PATH="$INSTALLED" ansible-galaxy collection install --force 
   export ANSIBLE_COLLECTIONS_PATH="$INSTALLED" PYTHONPATH=
   for plugin in "headroom.cloud.kms_quota_info" "headroom.cloud.taurusdb_quota_info" \
                 "-t role headroom.cloud.quota_gate" "-t filter headroom.cloud.quota_gate_report" \
-                "-t filter headroom.cloud.quota_gate_plan"; do
+                "-t filter headroom.cloud.quota_gate_plan" "-t filter headroom.cloud.quota_gate_requirements_from_plan"; do
     # shellcheck disable=SC2086  # the word splitting of "-t role NAME" is wanted
     ansible-doc $plugin >/dev/null
     echo "  ansible-doc $plugin: ok"
