@@ -7,12 +7,14 @@ from __future__ import annotations
 import re
 
 from ansible_collections.headroom.cloud.plugins.plugin_utils._gate_step import GateStep, GateStepError, flag
+from ansible_collections.headroom.cloud.plugins.plugin_utils._plan import PlanError, requirements_from_plan
 from ansible_collections.headroom.cloud.plugins.plugin_utils._reads import plan_reads
 from ansible_collections.headroom.cloud.plugins.plugin_utils._report_files import as_paths
 from ansible_collections.headroom.cloud.plugins.plugin_utils._requirements import (
     GateInputError,
     expand,
     as_number,
+    is_omitted,
     parse_requirements,
 )
 
@@ -23,7 +25,7 @@ ON_UNKNOWN = ("fail", "warn")
 
 class ActionModule(GateStep):
     _VALID_ARGS = frozenset(("alicloud", "enabled", "fail", "huaweicloud", "low_percent", "on_unknown", "report_path",
-                             "requirements", "scope"))
+                             "requirements", "scope", "terraform_plan"))
 
     def step(self):
         args = self._task.args
@@ -44,13 +46,41 @@ class ActionModule(GateStep):
                 "could see the others' needs. Run this play with strategy: linear, or set quota_gate_scope: host."
                 % self._task.get_play().strategy)
         try:
-            checks = expand(parse_requirements(args.get("requirements"), self.task_vars.get("omit")))
-        except GateInputError as exc:
+            checks = expand(self._requirements(args))
+        except (GateInputError, PlanError) as exc:
             raise GateStepError(str(exc))
         share["reads"] = plan_reads(checks, self.bases(args), self.place())
         share["checks"] = checks
         return share
 
+
+    def _requirements(self, args):
+        """quota_gate_requirements, then what quota_gate_terraform_plan stands for, judged together."""
+        omit = self.task_vars.get("omit")
+        requirements = parse_requirements(args.get("requirements"), omit)
+        plan = args.get("terraform_plan")
+        if plan is None or is_omitted(plan, omit) or plan == "":
+            if not requirements:
+                raise GateStepError("The quota gate has nothing to check: give quota_gate_requirements, "
+                                    "quota_gate_terraform_plan, or both (to skip the gate, set quota_gate_enabled: "
+                                    "false).")
+            return requirements
+        from_plan = requirements_from_plan(self._plan_document(plan))
+        return requirements + parse_requirements(from_plan, omit, "quota_gate_terraform_plan", len(requirements))
+
+    def _plan_document(self, plan):
+        """The plan as given (parsed JSON, or its text), or read from a path on the controller (relative to the
+        playbook's directory)."""
+        if not isinstance(plan, str) or plan.lstrip().startswith("{"):
+            return plan
+        path = self._loader.path_dwim(plan)
+        try:
+            with open(path, "rb") as handle:
+                return handle.read()
+        except OSError as exc:
+            raise GateStepError("quota_gate_terraform_plan %s cannot be read: %s. Give the file that `terraform show "
+                                "-json tfplan > plan.json` wrote (a path on the controller, relative to the playbook's "
+                                "directory), or its parsed JSON." % (path, exc.strerror or exc))
 
     def _refuse_conditions_on_the_gates_own_variables(self):
         """A condition on the role is evaluated again for every step; one that tests a variable the gate sets

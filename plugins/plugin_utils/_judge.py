@@ -87,6 +87,8 @@ def _answers_for(check, record):
 
 def quota_identity(check, result, record):
     """The quota a check draws on, by the ids the read resolved (unique by themselves), as a list."""
+    if record.get("planned"):
+        return ["planned", record["planned"], check["resource_type"]]
     if check["service"] == "kms":
         return ["kms", record.get("kms_instance_id"), check["resource_type"]]
     return ["taurusdb", result.get("project_id"), record.get("enterprise_project_id"), check["resource_type"]]
@@ -115,10 +117,13 @@ def _summary(lines, failures):
     several checks."""
     def requirements(of):
         return set((line["check"].get("host"), line["check"]["index"]) for line in of)
+    gated = [line for line in lines if not line["check"].get("not_gated")]
+    not_gated = len(requirements(lines)) - len(requirements(gated))
     if not failures:
-        return "Quota gate passed: all %d requirements fit." % len(requirements(lines))
+        return "Quota gate passed: all %d requirements fit%s." % (
+            len(requirements(gated)), " (%d more not gated)" % not_gated if not_gated else "")
     summary = "Quota gate failed: %d of %d requirements cannot be met:\n- %s" % (
-        len(requirements(failures)), len(requirements(lines)), "\n- ".join(l["judged"]["message"] for l in failures))
+        len(requirements(failures)), len(requirements(gated)), "\n- ".join(l["judged"]["message"] for l in failures))
     if any(line["earlier"] for line in failures):
         summary += "\n" + RELEASE_HINT
     return summary
@@ -132,7 +137,15 @@ def warnings(report, on_unknown):
 
 def _line(check, results):
     result = results.get(check.get("read"))
-    record, reason = pick_record(check, result)
+    if check.get("unknown") or check.get("not_gated"):
+        record, reason = None, check.get("unknown")
+    elif check.get("planned_quota"):
+        planned = check["planned_quota"]  # a KMS instance the same plan creates: its quota as planned
+        record, reason = dict(available=max(planned["quota"] - planned["used"], 0), planned=planned["address"],
+                              quota=planned["quota"], resource_type=check["resource_type"], unlimited=False,
+                              used=planned["used"]), None
+    else:
+        record, reason = pick_record(check, result)
     host = check.get("host")
     label = "%s: %s" % (host, check["name"]) if host else check["name"]
     return dict(check=check, result=result if isinstance(result, dict) else {}, record=record, reason=reason,
@@ -148,27 +161,43 @@ def _resolve_flavors(lines, results):
         check = line["check"]
         if not check.get("flavor") or check["resource_type"] not in PER_NODE or line["record"] is None:
             continue
-        flavor, why = _flavor(check, results.get(check.get("flavor_read")))
-        if flavor is None:
+        sizes, why = {}, None
+        for field in ("flavor", "from_flavor") if check.get("from_flavor") else ("flavor",):
+            flavor, why = _flavor(check[field], check, results.get(check.get(field + "_read")))
+            if flavor is None:
+                break
+            sizes[field] = flavor[check["resource_type"]]
+        if why:
             line.update(record=None, reason=why)
-            continue
-        per_node = flavor[check["resource_type"]]
-        line["need"] = check["need"] * check["nodes"] * per_node
-        unit, each = ("vCPUs", "%d") if check["resource_type"] == "vcpus" else ("GB RAM", "%d GB")
-        line["need_text"] = "need %d %s (%s × %s × %s)" % (
-            line["need"], unit, _plural(check["need"], "instance"), _plural(check["nodes"], "node"), each % per_node)
+        else:
+            line.update(_flavor_need(check, sizes))
 
 
-def _flavor(check, lookup):
+def _flavor_need(check, sizes):
+    """The need of a vCPU or RAM check, and how it was worked out: a create needs instances × nodes × the
+    flavor's size; an update of one instance the growth from what it has now (never less than nothing)."""
+    unit, each = ("vCPUs", "%d") if check["resource_type"] == "vcpus" else ("GB RAM", "%d GB")
+    if "from_flavor" not in sizes:
+        need = check["need"] * check["nodes"] * sizes["flavor"]
+        how = "%s × %s × %s" % (_plural(check["need"], "instance"), _plural(check["nodes"], "node"),
+                                each % sizes["flavor"])
+    else:
+        need = max(check["nodes"] * sizes["flavor"] - check["from_nodes"] * sizes["from_flavor"], 0)
+        how = "update: %s × %s, now %s × %s" % (_plural(check["nodes"], "node"), each % sizes["flavor"],
+                                                _plural(check["from_nodes"], "node"), each % sizes["from_flavor"])
+    return dict(need=need, need_text="need %d %s (%s)" % (need, unit, how))
+
+
+def _flavor(spec_code, check, lookup):
     """(the flavor's sizes, None), or (None, why there are none)."""
     lookup = lookup if isinstance(lookup, dict) else {}
     region = lookup.get("region") or check.get("read_region") or "the region"
     if lookup.get("failed") or "flavors" not in lookup:
         return None, "flavor %s could not be looked up in %s: %s" % (
-            check["flavor"], region, lookup.get("msg") or "it was not read")
-    found = [f for f in lookup["flavors"] or [] if f.get("spec_code") == check["flavor"] and f.get("found")]
+            spec_code, region, lookup.get("msg") or "it was not read")
+    found = [f for f in lookup["flavors"] or [] if f.get("spec_code") == spec_code and f.get("found")]
     if not found:
-        return None, "flavor %s is not offered in %s" % (check["flavor"], region)
+        return None, "flavor %s is not offered in %s" % (spec_code, region)
     return found[0], None
 
 
@@ -213,7 +242,11 @@ def _tightest(records):
 def _judged(line, low_percent):
     """One line of the report."""
     check, record = line["check"], line["record"]
-    if record is None:
+    if check.get("not_gated"):
+        status, detail = "skipped", "not gated: %s" % check["not_gated"]
+    elif check.get("unknown"):
+        status, detail = "unknown", check["unknown"]
+    elif record is None:
         status, detail = "unknown", "quota could not be read: %s" % line["reason"]
     else:
         status, detail = verdict(line, low_percent)
@@ -236,8 +269,9 @@ def _judged(line, low_percent):
         unlimited=record.get("unlimited"),
         used=record.get("used"),
     )
-    if check.get("host"):
-        judged["host"] = check["host"]
+    for field in ("addresses", "host"):
+        if check.get(field):
+            judged[field] = check[field]
     return judged
 
 
@@ -273,7 +307,11 @@ def _usage_verdict(limit, record, total, low_percent, base):
 def describe_target(check, result, record):
     """``kms key on kst-… in cn-hangzhou``: the quota as the read resolved it, in the region that was used."""
     region = result.get("region") or check.get("read_region")
-    if check["service"] == "kms":
+    if check.get("planned_quota"):
+        where = "on %s (planned)" % check["planned_quota"]["address"]
+    elif check.get("not_gated") or check.get("unknown"):
+        where = ""
+    elif check["service"] == "kms":
         instance = record.get("kms_instance_id") or check.get("kms_instance_id")
         where = "on %s" % instance if instance else "on the region's KMS instance"
     elif check.get("enterprise_project") and not check.get("tenant_of"):
@@ -281,7 +319,7 @@ def describe_target(check, result, record):
     else:
         project = check.get("project_id") or result.get("project_id")
         where = "in project %s" % project if project else "in the region's project"
-    text = "%s %s %s%s" % (check["service"], check["resource_type"], where, " in %s" % region if region else "")
+    text = " ".join(filter(None, [check["service"], check["resource_type"], where, "in %s" % region if region else ""]))
     if check.get("tenant_of"):
         text += " (the tenant's quota, which enterprise project %s counts against)" % check["tenant_of"]
     return text

@@ -23,6 +23,11 @@ from ansible_collections.headroom.cloud.plugins.module_utils._common import CONN
 from ansible_collections.headroom.cloud.plugins.module_utils._huaweicloud import HUAWEICLOUD_ARGUMENT_SPEC
 
 
+# Checks whose quota is not read: reported only (not_gated), unknown before any read (unknown), or the quota of a
+# KMS instance the same Terraform plan creates (planned_quota).
+NOT_READ = ("not_gated", "planned_quota", "unknown")
+
+
 class Service:
     def __init__(self, name, module, group, overrides, spec, target_fields, files):
         self.name = name
@@ -62,7 +67,8 @@ class Place:
 
 
 def check_targets(check):
-    """The targets item of the read that answers ``check``, and of its flavor lookup (or None).
+    """The targets item of the read that answers ``check``, and of its flavor lookups (``flavor``, and for an
+    update ``from_flavor``: the flavor it has now).
 
     A flavor is looked up on its own, never riding on a quota read: a mistyped enterprise project then
     fails only its own lines, and every requirement of one flavor, in any enterprise project, gets its
@@ -72,11 +78,12 @@ def check_targets(check):
     item = dict((name, check[name]) for name in ("region", "endpoint") + fields if check.get(name) is not None)
     if check.get("enterprise_project") and not check.get("tenant_of"):
         item["enterprise_project"] = check["enterprise_project"]
-    flavor = None
-    if check.get("flavor") and check["resource_type"] in ("vcpus", "ram"):
-        flavor = dict((k, v) for k, v in item.items() if k != "enterprise_project")
-        flavor.update(flavors=[check["flavor"]], resource_types=[])
-    return item, flavor
+    lookups = {}
+    for field in ("flavor", "from_flavor"):
+        if check.get(field) and check["resource_type"] in ("vcpus", "ram"):
+            lookups[field] = dict((k, v) for k, v in item.items() if k != "enterprise_project")
+            lookups[field].update(flavors=[check[field]], resource_types=[])
+    return item, lookups
 
 
 def effective_options(service, base, item, place):
@@ -113,12 +120,13 @@ def plan_reads(checks, bases, place):
     reads = {}
     for check in checks:
         service = SERVICES[check["service"]]
-        item, flavor = check_targets(check)
+        item, lookups = check_targets(check)
         # The region the read will use, wherever it comes from, for the report's lines.
         check["read_region"] = effective_options(service, bases[service.name], item, place).get("region")
-        check["read"] = _add(reads, service, bases[service.name], item, place)
-        if flavor is not None:
-            check["flavor_read"] = _add(reads, service, bases[service.name], flavor, place)
+        if not any(field in check for field in NOT_READ):
+            check["read"] = _add(reads, service, bases[service.name], item, place)
+        for field, lookup in lookups.items():
+            check[field + "_read"] = _add(reads, service, bases[service.name], lookup, place)
     return reads
 
 

@@ -18,12 +18,15 @@ import math
 from ansible_collections.headroom.cloud.plugins.module_utils._quota import RESOURCE_TYPES
 
 SERVICES = tuple(RESOURCE_TYPES)
-TEXT_FIELDS = ("enterprise_project", "flavor", "kms_instance_id", "name", "project_id", "region", "resource_type",
-               "service")
-COUNT_FIELDS = {"need": 0, "nodes": 1}  # whole numbers, with their least value
-FIELDS = TEXT_FIELDS + tuple(COUNT_FIELDS) + ("max_usage_percent",)
-SERVICE_FIELDS = {"kms_instance_id": "kms", "project_id": "taurusdb", "enterprise_project": "taurusdb",
-                  "flavor": "taurusdb", "nodes": "taurusdb"}
+TEXT_FIELDS = ("enterprise_project", "flavor", "from_flavor", "kms_instance_id", "name", "not_gated", "project_id",
+               "region", "resource_type", "service", "unknown")
+COUNT_FIELDS = {"need": 0, "nodes": 1, "from_nodes": 1}  # whole numbers, with their least value
+# addresses, planned_quota, unknown, not_gated and from_*: what the Terraform plan reader (_plan.py) adds.
+FIELDS = TEXT_FIELDS + tuple(COUNT_FIELDS) + ("addresses", "max_usage_percent", "planned_quota")
+SERVICE_FIELDS = {"kms_instance_id": "kms", "planned_quota": "kms", "project_id": "taurusdb",
+                  "enterprise_project": "taurusdb", "flavor": "taurusdb", "nodes": "taurusdb", "from_flavor": "taurusdb",
+                  "from_nodes": "taurusdb"}
+UNJUDGED = ("not_gated", "unknown")  # requirements that are reported, but read nothing
 FLAVOR_TYPES = ("instance", "vcpus", "ram")  # the checks a requirement given by flavor stands for
 OMIT_PREFIX = "__omit_place_holder__"
 
@@ -37,9 +40,9 @@ def is_omitted(value, omit=None):
     return isinstance(value, str) and (value == omit or value.startswith(OMIT_PREFIX))
 
 
-def parse_requirements(requirements, omit=None, variable="quota_gate_requirements"):
-    """The requirements, checked and normalised, each with its position (``index``); raises GateInputError
-    listing every problem of every item."""
+def parse_requirements(requirements, omit=None, variable="quota_gate_requirements", first_index=0):
+    """The requirements, checked and normalised, each with its position (``index``, counted from
+    ``first_index``); raises GateInputError listing every problem of every item."""
     if requirements is None or is_omitted(requirements, omit):
         requirements = []
     if not isinstance(requirements, (list, tuple)):
@@ -49,7 +52,7 @@ def parse_requirements(requirements, omit=None, variable="quota_gate_requirement
     parsed, problems = [], []
     for index, item in enumerate(requirements):
         label = "%s[%d]" % (variable, index)
-        requirement, item_problems = _parse_item(item, index, omit)
+        requirement, item_problems = _parse_item(item, first_index + index, omit)
         if requirement is not None and requirement.get("name"):
             label += " (%s)" % requirement["name"]
         problems.extend("%s: %s" % (label, problem) for problem in item_problems)
@@ -94,6 +97,12 @@ def _convert(key, value):
         if number < COUNT_FIELDS[key]:
             return None, "%s must be %d or more, got %d" % (key, COUNT_FIELDS[key], number)
         return number, None
+    if key == "addresses":
+        if not isinstance(value, list) or not all(isinstance(address, str) for address in value):
+            return None, "addresses must be a list of plan addresses, got %s" % _shown(value)
+        return list(value), None
+    if key == "planned_quota":
+        return _planned_quota(value)
     if key == "max_usage_percent":
         number = as_number(value)
         if number is None:
@@ -108,6 +117,16 @@ def _convert(key, value):
     if not text:
         return None, "%s is empty: give a value or leave the key out" % key
     return text, None
+
+
+def _planned_quota(value):
+    """The quota a KMS instance that the same plan creates will have: ``{address, quota, used}``."""
+    if not isinstance(value, dict) or not isinstance(value.get("address"), str):
+        return None, "planned_quota must be a mapping with the planned instance's address, quota and used"
+    quota, used = whole_number(value.get("quota")), whole_number(value.get("used", 0))
+    if quota is None or quota < 0 or used is None or used < 0:
+        return None, "planned_quota of %s must have a quota and used of 0 or more" % value["address"]
+    return dict(address=value["address"], quota=quota, used=used), None
 
 
 def whole_number(value):
@@ -142,7 +161,14 @@ def _rule_problems(req):
     for field, owner in sorted(SERVICE_FIELDS.items()):
         if owner != service and field in req:
             yield "%s belongs to %s requirements, not %s" % (field, owner, service)
+    if any(field in req for field in UNJUDGED):
+        # Reported, never read: only what names it must make sense.
+        if req.get("resource_type") not in (None,) + RESOURCE_TYPES[service]:
+            yield from _resource_type_problems(req)
+        return
     yield from _flavor_problems(req) if req.get("flavor") else _resource_type_problems(req)
+    if "planned_quota" in req and "kms_instance_id" in req:
+        yield "give kms_instance_id or planned_quota, not both"
 
 
 def _resource_type_problems(req):
@@ -159,8 +185,10 @@ def _resource_type_problems(req):
 
 
 def _flavor_problems(req):
-    if req.get("resource_type") is not None:
+    if req.get("resource_type") not in (None, "instance"):
         yield "give resource_type or flavor, not both: a flavor checks instances, vcpus and ram"
+    if ("from_flavor" in req) != ("from_nodes" in req):
+        yield "from_flavor and from_nodes go together: what an updated instance has before the update"
     if req.get("nodes") is None:
         # CreateGaussMySqlInstance requires slave_count (read replicas): there is no default to assume.
         yield "nodes is missing: with flavor, give the nodes per instance (1 primary + slave_count read replicas)"
@@ -180,14 +208,25 @@ def expand(requirements):
     checks = []
     for req in requirements:
         name = req.get("name") or "requirement %d" % (req["index"] + 1)
-        types = FLAVOR_TYPES if req.get("flavor") else (req["resource_type"],)
+        types = _types(req)
         for resource_type in types:
             checks.append(dict(req, name=name, resource_type=resource_type))
-        if req["service"] == "taurusdb" and req.get("enterprise_project") and types[0] == "instance":
+        if req["service"] == "taurusdb" and req.get("enterprise_project") and types[0] == "instance" and not any(
+                field in req for field in UNJUDGED):
             tenant = dict((k, v) for k, v in req.items() if k not in (
                 "enterprise_project", "flavor", "max_usage_percent", "nodes"))
             checks.append(dict(tenant, name=name, resource_type="instance", tenant_of=req["enterprise_project"]))
     return checks
+
+
+def _types(req):
+    """The resource types a requirement checks. An update of an instance (``from_flavor``) creates no instance:
+    only the difference in vCPUs and RAM."""
+    if any(field in req for field in UNJUDGED):
+        return (req.get("resource_type") or ("instance" if req["service"] == "taurusdb" else "key"),)
+    if req.get("from_flavor"):
+        return FLAVOR_TYPES[1:]
+    return FLAVOR_TYPES if req.get("flavor") else (req["resource_type"],)
 
 
 def _kind(value):

@@ -138,7 +138,8 @@ def test_prepare_takes_the_switch_as_users_pass_it(value, enabled):
     (role_vars(on_unknown="ignore"), "quota_gate_on_unknown must be fail or warn, got 'ignore'"),
     (role_vars(low_percent="lots"), "quota_gate_low_percent must be a number between 0 and 100, got 'lots'"),
     (role_vars(need="3.5"), "quota_gate_requirements[0] (keys): need must be a whole number, got '3.5'"),
-    (dict(requirements=[], alicloud="kms.example.com"), "quota_gate_alicloud must be a mapping of"),
+    (role_vars(alicloud="kms.example.com"), "quota_gate_alicloud must be a mapping of"),
+    (dict(requirements=[]), "The quota gate has nothing to check: give quota_gate_requirements, quota_gate_terraform_plan"),
 ])
 def test_prepare_refuses_bad_settings_with_what_to_write(args, message):
     result = Batch({"web1": args}).step(quota_gate_prepare, "web1", args)

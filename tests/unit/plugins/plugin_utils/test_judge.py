@@ -307,3 +307,51 @@ def test_claims_of_a_run_are_its_judged_needs_and_unknown_lines_are_claimed_too(
     results = dict.fromkeys(reads, dict(failed=True, msg="boom"))
     unused, claims = judge(checks, results, run="r")
     assert [(c["name"], c["need"], c["identity"], c["run"]) for c in claims] == [("k", 2, None, "r")]
+
+
+# --- requirements from a Terraform plan ----------------------------------------------------------------------------
+
+def test_keys_into_a_kms_instance_the_plan_creates_are_judged_against_its_planned_key_num():
+    planned = dict(address="alicloud_kms_instance.app", quota=2, used=0)
+    report = gate([dict(name="alicloud_kms_key.app[0..2]", service="kms", resource_type="key", need=3,
+                        planned_quota=planned, addresses=["alicloud_kms_key.app[0]", "alicloud_kms_key.app[1]",
+                                                          "alicloud_kms_key.app[2]"])], cloud())
+    check = report["checks"][0]
+    assert check["message"] == ("alicloud_kms_key.app[0..2]: kms key on alicloud_kms_instance.app (planned) — need 3, "
+                                "used 0 of 2, 2 available (short by 1)")
+    assert check["addresses"] == ["alicloud_kms_key.app[0]", "alicloud_kms_key.app[1]", "alicloud_kms_key.app[2]"]
+    checks, reads = plan_host([dict(service="kms", resource_type="key", planned_quota=planned)])
+    assert reads == {} and "read" not in checks[0]  # nothing to read
+
+
+def test_an_update_needs_the_growth_of_its_flavor_and_nodes_never_less_than_nothing():
+    def flavors(service, target):
+        if target.get("resource_types") == []:
+            sizes = {FLAVOR: (16, 64), "gaussdb.mysql.2xlarge.x86.4": (8, 32)}[target["flavors"][0]]
+            return flavor_result(vcpus=sizes[0], ram=sizes[1], spec_code=target["flavors"][0])
+        return ep_result(vcpus=(100, 90))
+    update = dict(name="db", service="taurusdb", flavor=FLAVOR, nodes=3, from_flavor=FLAVOR, from_nodes=2, need=0,
+                  enterprise_project="payments")
+    checks = gate([update], flavors)["checks"]
+    assert [(c["resource_type"], c["need"], c["status"]) for c in checks] == [
+        ("vcpus", 16, "insufficient"), ("ram", 64, "ok")]
+    assert "need 16 vCPUs (update: 3 nodes × 16, now 2 nodes × 16)" in checks[0]["message"]
+    smaller = dict(update, flavor="gaussdb.mysql.2xlarge.x86.4")  # 3 × 8 < 2 × 16: frees, needs nothing
+    assert [(c["need"], c["status"]) for c in gate([smaller], flavors)["checks"]] == [(0, "low"), (0, "ok")]
+
+
+def test_unknown_and_not_gated_requirements_read_nothing_and_are_reported_as_such():
+    requirements = [dict(name="alicloud_kms_key.shared", service="kms", resource_type="key", need=0,
+                         not_gated="no dkms_instance_id: the shared KMS service has no instance quota"),
+                    dict(name="db", service="taurusdb", resource_type="instance", need=1,
+                         unknown="flavor of huaweicloud_gaussdb_mysql_instance.db is unknown until apply")]
+    checks, reads = plan_host(requirements)
+    assert reads == {}
+    report = gate(requirements, cloud())
+    assert [(c["status"], c["message"]) for c in report["checks"]] == [
+        ("skipped", "alicloud_kms_key.shared: kms key — not gated: no dkms_instance_id: the shared KMS service has no "
+                    "instance quota"),
+        ("unknown", "db: taurusdb instance — flavor of huaweicloud_gaussdb_mysql_instance.db is unknown until apply")]
+    assert report["passed"] is False and report["summary"].startswith("Quota gate failed: 1 of 1 requirements")
+    warned = gate(requirements, cloud(), on_unknown="warn")
+    assert warned["summary"] == "Quota gate passed: all 1 requirements fit (1 more not gated)."

@@ -58,7 +58,7 @@ def test_a_misspelled_key_names_the_item_its_name_and_the_closest_valid_key():
     text = refused(KEY, dict(KEY, name="db keys", kms_instanse_id="kst-1", nede=2))
     assert "quota_gate_requirements[1] (db keys): unknown key 'kms_instanse_id'; did you mean 'kms_instance_id'?" in text
     assert "unknown key 'nede'; did you mean 'need'?" in text
-    assert "unknown key 'colour' (valid keys: enterprise_project, flavor," in refused(dict(KEY, colour="red"))
+    assert "unknown key 'colour' (valid keys: addresses, enterprise_project, flavor," in refused(dict(KEY, colour="red"))
 
 
 def test_ids_that_an_ini_inventory_turned_into_numbers_are_kept_as_text():
@@ -112,3 +112,39 @@ def test_a_flavor_requirement_stands_for_three_checks_and_the_tenants_instance_q
         ("requirement 1", "instance", None, 80), ("requirement 1", "vcpus", None, 80), ("requirement 1", "ram", None, 80),
         ("requirement 1", "instance", "payments", None)]
     assert "flavor" not in checks[3] and "nodes" not in checks[3]
+
+
+def test_the_role_argument_spec_documents_exactly_the_keys_and_resource_types_the_gate_accepts():
+    import yaml
+    from pathlib import Path
+
+    from ansible_collections.headroom.cloud.plugins.module_utils._quota import RESOURCE_TYPES
+    from ansible_collections.headroom.cloud.plugins.modules import kms_quota_info, taurusdb_quota_info
+    from ansible_collections.headroom.cloud.plugins.plugin_utils._requirements import FIELDS
+
+    spec = yaml.safe_load((Path(__file__).resolve().parents[4] / "roles" / "quota_gate" / "meta" /
+                           "argument_specs.yml").read_text())
+    options = spec["argument_specs"]["main"]["options"]["quota_gate_requirements"]["options"]
+    assert sorted(options) == sorted(FIELDS) == list(options)  # documented, accepted, and kept sorted
+    assert options["resource_type"]["choices"] == [t for service in ("kms", "taurusdb") for t in RESOURCE_TYPES[service]]
+    assert options["service"]["choices"] == list(RESOURCE_TYPES)
+    for module, service in ((kms_quota_info.KmsQuotaInfo, "kms"), (taurusdb_quota_info.TaurusdbQuotaInfo, "taurusdb")):
+        assert module.argument_spec["resource_types"]["choices"] == list(RESOURCE_TYPES[service])
+
+
+def test_requirements_from_a_plan_keep_what_the_plan_reader_adds():
+    planned = parse_requirements([dict(service="kms", resource_type="key", need=2, addresses=["a.k[0]", "a.k[1]"],
+                                       planned_quota=dict(address="alicloud_kms_instance.app", quota=1000, used=0))])[0]
+    assert planned["planned_quota"] == dict(address="alicloud_kms_instance.app", quota=1000, used=0)
+    update = dict(service="taurusdb", resource_type="instance", flavor="f2", nodes=3, from_flavor="f1", from_nodes=2,
+                  need=0, enterprise_project="e")
+    assert [c["resource_type"] for c in expand(parse_requirements([update]))] == ["vcpus", "ram"]
+    unknown = dict(service="taurusdb", resource_type="instance", nodes=2, need=1, unknown="flavor of x is unknown")
+    assert [c["resource_type"] for c in expand(parse_requirements([unknown]))] == ["instance"]
+    assert "from_flavor and from_nodes go together" in refused(dict(update, from_nodes=None))
+    assert "give kms_instance_id or planned_quota, not both" in refused(dict(
+        KEY, kms_instance_id="kst-1", planned_quota=dict(address="x", quota=1)))
+    assert "planned_quota of x must have a quota and used of 0 or more" in refused(dict(
+        KEY, planned_quota=dict(address="x", quota="lots")))
+    assert "planned_quota belongs to kms requirements, not taurusdb" in refused(dict(
+        service="taurusdb", resource_type="instance", planned_quota=dict(address="x", quota=1)))
