@@ -77,7 +77,7 @@ resource "huaweicloud_gaussdb_mysql_instance" "orders" {
   name                  = "orders"
   flavor                = "gaussdb.mysql.4xlarge.x86.4"
   read_replicas         = 1
-  enterprise_project_id = "0aa9a5a0-ep-payments"
+  enterprise_project_id = "3c9e8a4d-5f6b-4c7d-8e9f-0a1b2c3d4e5f"
   password              = var.db_password
   vpc_id                = "vpc-0001"
   subnet_id             = "subnet-0001"
@@ -88,7 +88,7 @@ resource "huaweicloud_gaussdb_mysql_instance" "reports" {
   name                  = "reports"
   flavor                = "gaussdb.mysql.4xlarge.x86.4"
   read_replicas         = 2
-  enterprise_project_id = "0aa9a5a0-ep-payments"
+  enterprise_project_id = "3c9e8a4d-5f6b-4c7d-8e9f-0a1b2c3d4e5f"
   password              = var.db_password
   vpc_id                = "vpc-0001"
   subnet_id             = "subnet-0001"
