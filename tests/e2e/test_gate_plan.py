@@ -84,3 +84,12 @@ def test_a_plan_of_another_format_stops_the_gate_with_a_clear_message(scenario, 
                        extra_args=["-e", "plan_file=%s" % (tmp_path / "nope.json")])
     assert "quota_gate_terraform_plan %s cannot be read: No such file or directory" % (tmp_path / "nope.json") in \
         missing.output
+
+
+def test_a_plan_given_as_parsed_json_shows_no_sensitive_value_at_any_verbosity(scenario, emulator, run_env, tmp_path):
+    scenario.install()
+    gate = GATE.replace('"{{ plan_file }}"', '"{{ lookup(\'ansible.builtin.file\', plan_file) | from_json }}"')
+    run = run_play(emulator, run_env, tmp_path, gated(gate), "localhost\n",
+                   extra_args=["-e", "plan_file=%s" % PLAN, "-vvvv"])
+    assert "module.payments.alicloud_kms_key.tde[0..2]: kms key on kst-hzz0001demo" in run.output, run
+    assert SENSITIVE not in run.output
