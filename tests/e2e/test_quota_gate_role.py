@@ -183,7 +183,7 @@ def test_report_only_mode_does_not_fail(scenario, emulator, run_env, tmp_path):
     ({"service": "taurusdb", "resource_type": "instance", "kms_instance_id": KST1},
      "kms_instance_id belongs to kms requirements, not taurusdb"),
     ({"service": "kms", "resource_type": "key", "project_id": HW_PROJECT}, "project_id belongs to taurusdb requirements"),
-    ({"service": "rds", "resource_type": "key"}, "value of service must be one of: kms, taurusdb"),
+    ({"service": "rds", "resource_type": "key"}, "quota_gate_requirements[0]: service 'rds' is not one of kms, taurusdb"),
     ({"service": "kms"}, "resource_type is missing (or, for taurusdb, give a flavor)"),
     ({"service": "kms", "resource_type": "key", "need": "three"}, "need"),
 ])
