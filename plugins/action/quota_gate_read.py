@@ -53,7 +53,7 @@ class ActionModule(GateStep):
 
     def _run_all(self, runs):
         """Every module run; ``{read id: that target's result}``."""
-        if len(runs) > 1 and self._connection._shell.tmpdir is None and not self._connection.is_pipelining_enabled():
+        if len(runs) > 1 and self._connection._shell.tmpdir is None:
             self._make_tmp_path()  # one temporary directory for both runs, made before they start
         if len(runs) > 1 and self._can_overlap():
             self._controller_work = threading.Lock()

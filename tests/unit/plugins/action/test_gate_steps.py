@@ -65,8 +65,7 @@ class Batch:
             args=args if args is not None else {}, _parent=self.block, get_play=lambda: self.play,
             module_defaults=self.module_defaults, environment=[], when=list(when), async_val=0, check_mode=False,
             action="headroom.cloud.quota_gate_step")
-        connection = SimpleNamespace(transport=self.connection, _shell=SimpleNamespace(tmpdir=None),
-                                     is_pipelining_enabled=lambda: True)
+        connection = SimpleNamespace(transport=self.connection, _shell=SimpleNamespace(tmpdir=None))
         templar = Templar(loader=DataLoader(), variables=self.task_vars(host))
         action = plugin.ActionModule(task, connection, SimpleNamespace(become=False, become_user=None), DataLoader(),
                                      templar, None)
@@ -76,6 +75,7 @@ class Batch:
             batch.modules.append((host, module_name, module_args))
             return batch.answer(module_name, module_args)
         action._execute_module = execute_module
+        action._make_tmp_path = lambda: None
         action._remove_tmp_path = lambda path: None
         return action.run(task_vars=self.task_vars(host))
 
@@ -182,6 +182,18 @@ def test_read_passes_the_hosts_own_options_and_secrets_to_the_module_only():
     assert module == "headroom.cloud.kms_quota_info"
     assert args == dict(access_key_id="LTAI-1", access_key_secret=SECRET, targets=[dict(kms_instance_id=KST1)])
     assert SECRET not in json.dumps(batch.variables["web1"]["__quota_gate"])
+
+
+def test_both_services_are_read_in_one_step_each_by_one_module_run():
+    batch = Batch({"web1": role_vars(requirements=[dict(service="kms", resource_type="key", kms_instance_id=KST1),
+                                                   dict(service="taurusdb", resource_type="instance")])})
+    batch.answer = lambda module, args: {"results": [kms_result(12, 0, instance=KST1) if "kms" in module else dict(
+        region="cn-north-4", project_id="p" * 32, quotas=[dict(resource_type="instance", quota=50, used=4, available=46,
+                                                                unlimited=False)])]}
+    prepared, judged = batch.gate()
+    assert sorted(module for unused, module, unused_args in batch.modules) == [
+        "headroom.cloud.kms_quota_info", "headroom.cloud.taurusdb_quota_info"]
+    assert [c["status"] for c in judged["web1"]["report"]["checks"]] == ["ok", "ok"]
 
 
 def test_a_module_that_never_answered_is_reported_with_its_interpreter_and_what_it_printed():
