@@ -140,6 +140,12 @@ class GateStep(ActionBase):
                     raise GateStepError("quota_gate_%s must be a mapping of %s options, got %r" % (
                         service.overrides, service.module, given))
                 base.update((k, v) for k, v in given.items() if v is not None and not is_omitted(v, omit))
+            endpoints = base.get("endpoints")
+            if endpoints is not None and not (isinstance(endpoints, dict) and all(
+                    isinstance(v, str) for v in endpoints.values())):
+                raise GateStepError("quota_gate_%s.endpoints must map each region to its endpoint, for example "
+                                    "{cn-hangzhou: kms-vpc.cn-hangzhou.aliyuncs.com}; got %r" % (service.overrides,
+                                                                                                endpoints))
             bases[name] = dict((k, v) for k, v in base.items() if k not in GATE_OPTIONS)
         return bases
 

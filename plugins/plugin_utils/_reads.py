@@ -88,7 +88,7 @@ def check_targets(check):
 
 def effective_options(service, base, item, place):
     """The options the module would see for this target, secrets left out, environment fallbacks filled in."""
-    options = dict(base)
+    options = module_options(base)
     options.update((k, v) for k, v in item.items() if v is not None)
     for name, spec in service.spec.items():
         fallback = spec.get("fallback")
@@ -110,6 +110,18 @@ def read_id(service, base, item, place):
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def module_options(base):
+    """A host's top-level options as the module gets them: without the gate's own ``endpoints`` mapping."""
+    return dict((k, v) for k, v in base.items() if k != "endpoints")
+
+
+def missing_region(service):
+    """Every way to give a read its region, for a check that has none."""
+    return ("region is missing: give the requirement a region, or set region in the play's module_defaults for %s (or "
+            "%s), in quota_gate_%s, or in the environment variable %s" % (
+                service.group, service.module, service.overrides, " or ".join(service.spec["region"]["fallback"][1])))
+
+
 def plan_reads(checks, bases, place):
     """Give each check the id of its read (``read``), of its flavor lookup (``flavor_read``) and the region
     its read uses (``read_region``).
@@ -119,14 +131,22 @@ def plan_reads(checks, bases, place):
     """
     reads = {}
     for check in checks:
-        service = SERVICES[check["service"]]
+        service, base = SERVICES[check["service"]], bases[check["service"]]
         item, lookups = check_targets(check)
         # The region the read will use, wherever it comes from, for the report's lines.
-        check["read_region"] = effective_options(service, bases[service.name], item, place).get("region")
+        check["read_region"] = region = effective_options(service, base, item, place).get("region")
+        if region is None and place.local and not any(field in check for field in NOT_READ):
+            # Only this check: the others are read as usual. (Where the module runs elsewhere, its environment,
+            # unknown here, may still give one.)
+            check["unknown"] = missing_region(service)
+        endpoint = (base.get("endpoints") or {}).get(region)
+        for target in [item] + list(lookups.values()):
+            if endpoint and "endpoint" not in target:
+                target["endpoint"] = endpoint  # the gate's per-region endpoints
         if not any(field in check for field in NOT_READ):
-            check["read"] = _add(reads, service, bases[service.name], item, place)
+            check["read"] = _add(reads, service, base, item, place)
         for field, lookup in lookups.items():
-            check[field + "_read"] = _add(reads, service, bases[service.name], lookup, place)
+            check[field + "_read"] = _add(reads, service, base, lookup, place)
     return reads
 
 
@@ -145,7 +165,8 @@ def module_runs(reads, bases):
     runs = {}
     for identity, read in reads.items():
         service = SERVICES[read["service"]]
-        module, args, ids = runs.setdefault(service.name, (service.module, dict(bases[service.name], targets=[]), []))
+        module, args, ids = runs.setdefault(service.name, (
+            service.module, dict(module_options(bases[service.name]), targets=[]), []))
         args["targets"].append(read["target"])
         ids.append(identity)
     return runs

@@ -18,8 +18,8 @@ import math
 from ansible_collections.headroom.cloud.plugins.module_utils._quota import RESOURCE_TYPES
 
 SERVICES = tuple(RESOURCE_TYPES)
-TEXT_FIELDS = ("enterprise_project", "flavor", "from_flavor", "kms_instance_id", "name", "not_gated", "project_id",
-               "region", "resource_type", "service", "unknown")
+TEXT_FIELDS = ("endpoint", "enterprise_project", "flavor", "from_flavor", "kms_instance_id", "name", "not_gated",
+               "project_id", "region", "resource_type", "service", "unknown")
 COUNT_FIELDS = {"need": 0, "nodes": 1, "from_nodes": 1}  # whole numbers, with their least value
 # addresses, planned_quota, unknown, not_gated and from_*: what the Terraform plan reader (_plan.py) adds.
 FIELDS = TEXT_FIELDS + tuple(COUNT_FIELDS) + ("addresses", "max_usage_percent", "planned_quota")

@@ -48,7 +48,9 @@ class Batch:
         self.hosts = hosts  # {host: role variables}
         self.play = SimpleNamespace(_uuid=play, strategy=strategy)
         self.block = SimpleNamespace(_uuid=run)
-        self.module_defaults = module_defaults or []
+        # The regions as a play's module_defaults give them.
+        self.module_defaults = module_defaults or [{"group/headroom.cloud.alicloud": {"region": "cn-hangzhou"},
+                                                    "group/headroom.cloud.huaweicloud": {"region": "cn-north-4"}}]
         self.connection = connection
         self.variables = dict((host, {}) for host in hosts)
         self.batch = list(hosts)
@@ -180,7 +182,8 @@ def test_read_passes_the_hosts_own_options_and_secrets_to_the_module_only():
     prepared, judged = batch.gate()
     unused_host, module, args = batch.modules[0]
     assert module == "headroom.cloud.kms_quota_info"
-    assert args == dict(access_key_id="LTAI-1", access_key_secret=SECRET, targets=[dict(kms_instance_id=KST1)])
+    assert args == dict(access_key_id="LTAI-1", access_key_secret=SECRET, region="cn-hangzhou",
+                        targets=[dict(kms_instance_id=KST1)])
     assert SECRET not in json.dumps(batch.variables["web1"]["__quota_gate"])
 
 

@@ -11,7 +11,7 @@ from ansible_collections.headroom.cloud.plugins.plugin_utils._requirements impor
 FLAVOR = "gaussdb.mysql.4xlarge.x86.4"
 PROJECT = "p" * 32
 CONTROLLER = Place(host="localhost", local=True, environment={"HOME": "/home/ops"})
-NO_SETTINGS = {"kms": {}, "taurusdb": {}}
+NO_SETTINGS = {"kms": {"region": "cn-hangzhou"}, "taurusdb": {"region": "cn-north-4"}}  # as module_defaults give
 
 
 def record(resource_type, quota, used, **identity):

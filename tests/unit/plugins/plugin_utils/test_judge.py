@@ -276,8 +276,8 @@ def test_play_scope_never_sums_quotas_of_other_accounts():
     def read(service, target, settings):
         return kms_result(20, 14, instance="kst-abcd1" if settings is None else "kst-other1")
     report, unused = play([("web1", [keys("k", 2)], None), ("web2", [keys("k", 2)], None),
-                           ("db1", [keys("k", 2, kms_instance_id="kst-other1")], {"kms": {"access_key_id": "B"},
-                                                                                   "taurusdb": {}})], read)
+                           ("db1", [keys("k", 2, kms_instance_id="kst-other1")], {
+                               "kms": {"access_key_id": "B", "region": "cn-hangzhou"}, "taurusdb": {}})], read)
     assert [(c["host"], c["status"], c["need_total"]) for c in report["checks"]] == [
         ("web1", "low", 4), ("web2", "low", 4), ("db1", "ok", 2)]
 
@@ -317,8 +317,8 @@ def test_keys_into_a_kms_instance_the_plan_creates_are_judged_against_its_planne
                         planned_quota=planned, addresses=["alicloud_kms_key.app[0]", "alicloud_kms_key.app[1]",
                                                           "alicloud_kms_key.app[2]"])], cloud())
     check = report["checks"][0]
-    assert check["message"] == ("alicloud_kms_key.app[0..2]: kms key on alicloud_kms_instance.app (planned) — need 3, "
-                                "used 0 of 2, 2 available (short by 1)")
+    assert check["message"] == ("alicloud_kms_key.app[0..2]: kms key on alicloud_kms_instance.app (planned) in "
+                                "cn-hangzhou — need 3, used 0 of 2, 2 available (short by 1)")
     assert check["addresses"] == ["alicloud_kms_key.app[0]", "alicloud_kms_key.app[1]", "alicloud_kms_key.app[2]"]
     checks, reads = plan_host([dict(service="kms", resource_type="key", planned_quota=planned)])
     assert reads == {} and "read" not in checks[0]  # nothing to read
@@ -349,9 +349,10 @@ def test_unknown_and_not_gated_requirements_read_nothing_and_are_reported_as_suc
     assert reads == {}
     report = gate(requirements, cloud())
     assert [(c["status"], c["message"]) for c in report["checks"]] == [
-        ("skipped", "alicloud_kms_key.shared: kms key — not gated: no dkms_instance_id: the shared KMS service has no "
-                    "instance quota"),
-        ("unknown", "db: taurusdb instance — flavor of huaweicloud_gaussdb_mysql_instance.db is unknown until apply")]
+        ("skipped", "alicloud_kms_key.shared: kms key in cn-hangzhou — not gated: no dkms_instance_id: the shared KMS "
+                    "service has no instance quota"),
+        ("unknown", "db: taurusdb instance in cn-north-4 — flavor of huaweicloud_gaussdb_mysql_instance.db is unknown "
+                    "until apply")]
     assert report["passed"] is False and report["summary"].startswith("Quota gate failed: 1 of 1 requirements")
     warned = gate(requirements, cloud(), on_unknown="warn")
     assert warned["summary"] == "Quota gate passed: all 1 requirements fit (1 more not gated)."

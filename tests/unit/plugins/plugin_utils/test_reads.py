@@ -95,5 +95,26 @@ def test_the_region_a_read_uses_is_on_each_check_wherever_it_came_from():
     checks, unused = plan_host([keys("a", 1), keys("b", 1, region="cn-shanghai")],
                                settings={"kms": {"region": "cn-hangzhou"}, "taurusdb": {}})
     assert [c["read_region"] for c in checks] == ["cn-hangzhou", "cn-shanghai"]
-    checks, unused = plan_host([keys("a", 1)], place=Place("h", True, {"ALIBABA_CLOUD_REGION_ID": "cn-beijing"}))
+    checks, unused = plan_host([keys("a", 1)], settings={"kms": {}, "taurusdb": {}},
+                               place=Place("h", True, {"ALIBABA_CLOUD_REGION_ID": "cn-beijing"}))
     assert checks[0]["read_region"] == "cn-beijing"
+
+
+def test_a_check_without_a_region_is_unknown_on_its_own_naming_every_way_to_set_one():
+    checks, reads = plan_host([keys("a", 1), keys("b", 1, region="cn-shanghai")], settings={"kms": {}, "taurusdb": {}})
+    assert checks[0]["unknown"] == (
+        "region is missing: give the requirement a region, or set region in the play's module_defaults for "
+        "group/headroom.cloud.alicloud (or headroom.cloud.kms_quota_info), in quota_gate_alicloud, or in the "
+        "environment variable ALIBABA_CLOUD_REGION_ID or ALICLOUD_REGION")
+    assert "read" not in checks[0] and [r["target"] for r in reads.values()] == [
+        {"kms_instance_id": "kst-abcd1", "region": "cn-shanghai"}]  # the other check is read as usual
+
+
+def test_per_region_endpoints_of_the_role_reach_each_read_of_that_region():
+    settings = {"kms": {"region": "cn-hangzhou", "endpoints": {"cn-hangzhou": "kms-vpc.hz", "cn-shanghai": "kms-vpc.sh"}},
+                "taurusdb": {}}
+    checks, reads = plan_host([keys("a", 1), keys("b", 1, region="cn-shanghai"),
+                               keys("c", 1, region="cn-shanghai", endpoint="own.example")], settings=settings)
+    assert [r["target"].get("endpoint") for r in reads.values()] == ["kms-vpc.hz", "kms-vpc.sh", "own.example"]
+    module, args, ids = module_runs(reads, settings)["kms"]
+    assert "endpoints" not in args  # the gate's own option never reaches the module

@@ -58,7 +58,7 @@ def test_a_misspelled_key_names_the_item_its_name_and_the_closest_valid_key():
     text = refused(KEY, dict(KEY, name="db keys", kms_instanse_id="kst-1", nede=2))
     assert "quota_gate_requirements[1] (db keys): unknown key 'kms_instanse_id'; did you mean 'kms_instance_id'?" in text
     assert "unknown key 'nede'; did you mean 'need'?" in text
-    assert "unknown key 'colour' (valid keys: addresses, enterprise_project, flavor," in refused(dict(KEY, colour="red"))
+    assert "unknown key 'colour' (valid keys: addresses, endpoint, enterprise_project," in refused(dict(KEY, colour="red"))
 
 
 def test_ids_that_an_ini_inventory_turned_into_numbers_are_kept_as_text():
