@@ -470,3 +470,27 @@ def test_a_host_with_a_bad_target_fails_alone_and_limit_gates_only_the_limited_h
     assert "bad: requirement 1: kms key on kst-nothere1 in cn-hangzhou — quota could not be read" in run.output
     limited = run_play(emulator, run_env, tmp_path, play, inventory, extra_args=["--limit", "good1,good2"])
     assert limited.provisioned() == ["good1", "good2"], limited
+
+
+# --- connection settings per region -----------------------------------------------------------------------------
+
+def test_a_gate_over_two_regions_reads_each_from_its_own_endpoint(scenario, emulator, run_env, tmp_path):
+    scenario.install()
+    run = run_play(emulator, run_env, tmp_path, """
+        roles:
+          - role: headroom.cloud.quota_gate
+            quota_gate_alicloud:
+              endpoints: {cn-hangzhou: "{{ hangzhou }}", cn-shanghai: "{{ shanghai }}"}
+            quota_gate_requirements:
+              - {name: hz, service: kms, resource_type: key, kms_instance_id: %s}
+              - {name: sh, service: kms, resource_type: key, region: cn-shanghai}
+        tasks:
+    """ % KST1 + SAVE + PROVISION, "app1\n", extra_args=[
+        "-e", "hangzhou=%s" % emulator.kms_endpoint("cn-hangzhou"), "-e", "shanghai=%s" % emulator.kms_endpoint("cn-shanghai"),
+        "-e", "kms_endpoint=http://127.0.0.1:9"])  # the play's own endpoint is never used for these regions
+    assert run.provisioned() == ["app1"], run
+    assert [c["message"].split(" — ")[0] for c in run.report("app1")["checks"]] == [
+        "hz: kms key on %s in cn-hangzhou" % KST1, "sh: kms key on kst-sha0001demo in cn-shanghai"]
+    assert sorted((c["region"], c["operation"]) for c in emulator.requests()) == [
+        ("cn-hangzhou", "GetKmsInstanceQuotaInfos"), ("cn-shanghai", "GetKmsInstanceQuotaInfos"),
+        ("cn-shanghai", "ListKmsInstances")]
