@@ -38,8 +38,8 @@ def pick_record(check, result):
     matching = [r for r in result.get("quotas") or [] if r.get("resource_type") == check["resource_type"]
                 and r.get("kms_instance_id") == (instance or r.get("kms_instance_id"))]
     if not matching:
-        return None, "the service did not report a %s quota%s" % (check["resource_type"],
-                                                                   " for %s" % instance if instance else "")
+        where = " for %s" % instance if instance else ""
+        return None, "the service did not report a %s quota%s" % (check["resource_type"], where)
     return _answers_for(check, matching[0])
 
 
