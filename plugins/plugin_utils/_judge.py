@@ -123,7 +123,7 @@ def _summary(lines, failures):
         return "Quota gate passed: all %d requirements fit%s." % (
             len(requirements(gated)), " (%d more not gated)" % not_gated if not_gated else "")
     summary = "Quota gate failed: %d of %d requirements cannot be met:\n- %s" % (
-        len(requirements(failures)), len(requirements(gated)), "\n- ".join(l["judged"]["message"] for l in failures))
+        len(requirements(failures)), len(requirements(gated)), "\n- ".join(line["judged"]["message"] for line in failures))
     if any(line["earlier"] for line in failures):
         summary += "\n" + RELEASE_HINT
     return summary
