@@ -148,7 +148,7 @@ class HuaweicloudModule(HeadroomModule):
         """A GaussDB (TaurusDB) client whose successful raw HTTP replies reach ``client.raw``.
 
         Building it resolves the project id through IAM when project_id is not set; that lookup
-        runs inside the SDK's build(), so the build is one call of the call layer too.
+        runs inside the SDK's build(), so that build is one call of the call layer too.
         """
         from huaweicloudsdkcore.http.http_config import HttpConfig
         from huaweicloudsdkcore.http.http_handler import HttpHandler
@@ -182,7 +182,10 @@ class HuaweicloudModule(HeadroomModule):
             return GaussDBClient.new_builder().with_http_config(config).with_credentials(self.credentials(params)) \
                 .with_region(region).with_http_handler(handler).build()
 
-        client = self.call(params, "IAM project lookup", "region %s" % params["region"], build)
+        if params["project_id"]:
+            client = build()  # nothing to look up: no request, so nothing to retry or count
+        else:
+            client = self.call(params, "IAM project lookup", "region %s" % params["region"], build)
         client.raw = raw
         return client
 
