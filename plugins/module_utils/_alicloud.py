@@ -271,7 +271,7 @@ def _service_error(exc, where):
     code = exc.code
     status = getattr(exc, "status_code", None)
     data = getattr(exc, "data", None) or {}
-    throttled = code.startswith(THROTTLING_PREFIX) or code == "Rejected.Throttling" or status == 429
+    throttled = _is_throttling(code, status)
     retryable = throttled or code in RETRYABLE_CODES or exc.name != "ClientException"
     request_id = getattr(exc, "request_id", None)
     retry_after = getattr(exc, "retry_after", None)
@@ -282,3 +282,7 @@ def _service_error(exc, where):
         hint=HINTS.get(code) or (THROTTLED_HINT if throttled else SERVER_HINT if retryable else None),
         retryable=retryable, retry_after=None if retry_after is None else retry_after / 1000.0,
     )
+
+
+def _is_throttling(code, status):
+    return code.startswith(THROTTLING_PREFIX) or code == "Rejected.Throttling" or status == 429

@@ -216,15 +216,8 @@ class HuaweicloudModule(HeadroomModule):
 def classify(exc, operation, target, params):
     """Turn anything the Huawei SDK raises into a VendorError a person can act on."""
     where = "%s%s" % (operation or "the call", " for %s" % target if target else "")
-    status = getattr(exc, "status_code", None)
-    if status == 429 and getattr(exc, "error_code", None) == "429":
-        # The SDK's HTTP transport gives up on a 429 itself and keeps neither body nor request id.
-        return _vendor_error(where, 429, "Throttled", "the service answered HTTP 429 Too Many Requests", None)
-    if status is not None and hasattr(exc, "error_code"):
-        error = _vendor_error(where, status, exc.error_code, exc.error_msg, exc.request_id)
-        if operation == ENTERPRISE_QUOTAS_OPERATION and status in (403, 404):
-            error.hint = OPEN_BETA_HINT + (" " + error.hint if error.hint else "")
-        return error
+    if getattr(exc, "status_code", None) is not None and hasattr(exc, "error_code"):
+        return _service_answer(exc, operation, where)
     text = getattr(exc, "error_msg", None) or str(exc)
     iam = parse_iam_failure(text)
     if iam is not None:
@@ -240,6 +233,18 @@ def classify(exc, operation, target, params):
         endpoint = params.get("endpoint") or "the TaurusDB endpoint of %s" % params.get("region")
     code, message, hint = connection_problem(text, endpoint)
     return VendorError("%s failed" % where, code=code, message=message, hint=hint)
+
+
+def _service_answer(exc, operation, where):
+    """An HTTP error answer, as the SDK's exception carries it."""
+    status = exc.status_code
+    if status == 429 and exc.error_code == "429":
+        # The SDK's HTTP transport gives up on a 429 itself and keeps neither body nor request id.
+        return _vendor_error(where, 429, "Throttled", "the service answered HTTP 429 Too Many Requests", None)
+    error = _vendor_error(where, status, exc.error_code, exc.error_msg, exc.request_id)
+    if operation == ENTERPRISE_QUOTAS_OPERATION and status in (403, 404):
+        error.hint = OPEN_BETA_HINT + (" " + error.hint if error.hint else "")
+    return error
 
 
 def retry_after_seconds(value):

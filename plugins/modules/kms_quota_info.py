@@ -328,18 +328,18 @@ class KmsQuotaInfo(AlicloudModule):
         One type asked for is asked for at once.
         """
         wanted = params["resource_types"]
-        request_id, records = self.get_quotas(client, params, kms_id, wanted[0] if len(wanted) == 1 else None)
+        if len(wanted) == 1:
+            request_id, records = self.get_quotas(client, params, kms_id, wanted[0])
+            return [request_id], records
+        request_id, records = self.get_quotas(client, params, kms_id, None)
         request_ids = [request_id]
-        answered = set(record["resource_type"] for record in records)
-        missing = [name for name in wanted if name not in answered]
-        if len(wanted) > 1 and missing:
+        missing = _missing(wanted, records)
+        if missing:
             outcomes = yield [partial(self.get_quotas, client, params, kms_id, name) for name in missing]
-            for outcome in outcomes:
-                typed_request_id, typed_records = outcome.get()
+            for typed_request_id, typed_records in (outcome.get() for outcome in outcomes):
                 request_ids.append(typed_request_id)
                 records.extend(typed_records)
-        by_type = dict((record["resource_type"], record) for record in records)
-        return request_ids, [by_type[name] for name in wanted if name in by_type]
+        return request_ids, _in_order(wanted, records)
 
     def get_quotas(self, client, params, kms_id, resource_type):
         """One GetKmsInstanceQuotaInfos call, for one resource type or (None) without ResourceType:
@@ -359,6 +359,16 @@ class KmsQuotaInfo(AlicloudModule):
             field="KmsInstanceQuotaInfos", kms_instance_id=kms_id,
         )
         return request_id, records
+
+
+def _missing(wanted, records):
+    answered = set(record["resource_type"] for record in records)
+    return [name for name in wanted if name not in answered]
+
+
+def _in_order(wanted, records):
+    by_type = dict((record["resource_type"], record) for record in records)
+    return [by_type[name] for name in wanted if name in by_type]
 
 
 class _Page:

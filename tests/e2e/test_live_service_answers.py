@@ -9,23 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import HW_PROJECT, adhoc, ali_env, hw_env
+from conftest import adhoc, ali_env, hw_env
+from test_faults import tdb
+from test_kms_module import kms_args as kms
 from test_quota_gate_role import run_gate
 
 KST1, KST2 = "kst-hzz0001demo", "kst-hzz0002demo"
 CLEAN = ("Traceback", "MODULE FAILURE", "KeyError", "TypeError")
-
-
-def kms(emulator, **extra):
-    args = dict(region="cn-hangzhou", endpoint=emulator.kms_endpoint("cn-hangzhou"))
-    args.update(extra)
-    return args
-
-
-def tdb(emulator, **extra):
-    args = dict(region="cn-north-4", endpoint=emulator.url, project_id=HW_PROJECT)
-    args.update(extra)
-    return args
 
 
 def instance(scenario, kms_id):
