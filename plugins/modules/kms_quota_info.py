@@ -17,7 +17,7 @@ description:
     C(Forbidden.DKMSInstanceStateInvalid)) is named in RV(unreadable_instances), with a warning, and hides
     none of the others; the read fails only when no instance of the region could be read.
   - Each instance costs one API call when the service answers every type O(resource_types) asks for. That call
-    leaves C(ResourceType) out, and the API reference does not say which types the service then returns: a type
+    leaves C(ResourceType) out, and the API reference does not say which types the service then returns; so a type
     asked for that the reply lacks is asked for with its own call (C(ResourceType=secret), say), those calls
     together. With one type in O(resource_types), that type is asked for at once.
 author:
@@ -75,6 +75,12 @@ attempts:
   type: int
   sample: 3
   version_added: 0.2.0
+kms_instance_ids:
+  description: The KMS instances that were read (without those in RV(unreadable_instances)).
+  returned: success, without O(targets)
+  type: list
+  elements: str
+  sample: [kst-hzz62f5ba3dnpb6v8xxxx]
 quotas:
   description: One record per KMS instance and resource type, in instance order.
   returned: success, without O(targets)
@@ -117,12 +123,6 @@ quotas:
       unlimited: false
       usage_percent: 83.3
       used: 10
-kms_instance_ids:
-  description: The KMS instances that were read (without those in RV(unreadable_instances)).
-  returned: success, without O(targets)
-  type: list
-  elements: str
-  sample: [kst-hzz62f5ba3dnpb6v8xxxx]
 region:
   description: The region that was queried.
   returned: success, without O(targets)
@@ -157,7 +157,7 @@ unreadable_instances:
     - The instances of a region read (no O(kms_instance_id)) that could not be read, in listing order; empty
       when every instance was read, and always empty when O(kms_instance_id) names the instance (its failure
       fails the read).
-    - Judge a region by RV(kms_instance_ids) and this list together: an instance named here exists, its quotas
+    - Judge a region by RV(kms_instance_ids) and this list together. An instance named here exists; its quotas
       are unknown.
   returned: success, without O(targets); and when no instance of the region could be read
   type: list
@@ -245,7 +245,8 @@ class KmsQuotaInfo(AlicloudModule):
         """One target: a named instance (its failure fails the read), or every instance of the region."""
         instance = params["kms_instance_id"]
         if instance:
-            request_ids, records = yield from self.read_instance(self.kms_client(params), params, instance)
+            client = self.kms_client(params, concurrency=len(params["resource_types"]))  # the typed calls together
+            request_ids, records = yield from self.read_instance(client, params, instance)
             return dict(kms_instance_ids=[instance], quotas=records, region=params["region"], request_ids=request_ids,
                         unreadable_instances=[])
         return (yield from self.read_region(params))
