@@ -24,6 +24,7 @@ from ansible_collections.headroom.cloud.plugins.module_utils._common import (
     parse_endpoint,
     split_endpoint,
 )
+from ansible_collections.headroom.cloud.plugins.module_utils._deferred import deferring
 from ansible_collections.headroom.cloud.plugins.module_utils._lazy_models import import_lazily
 
 ALICLOUD_ARGUMENT_SPEC = dict(
@@ -39,6 +40,9 @@ ALICLOUD_ARGUMENT_SPEC = dict(
         type="str", no_log=True, fallback=(env_fallback, ["ALIBABA_CLOUD_SECURITY_TOKEN", "ALICLOUD_SECURITY_TOKEN"])
     ),
 )
+
+# What the SDK imports for its async methods alone; the modules call the synchronous ones.
+ASYNC_ONLY = ("aiohttp",)
 
 NO_CREDENTIALS = (
     "No Alibaba Cloud credentials found. Set access_key_id and access_key_secret (environment "
@@ -121,8 +125,10 @@ class AlicloudModule(HeadroomModule):
 
     def _import_sdk(self):
         try:
-            # The client without its 280 model modules: they load as they are used (_lazy_models.py).
-            import_lazily("alibabacloud_kms20160120.client", ["alibabacloud_kms20160120.models"])
+            # The client without its 280 model modules: they load as they are used (_lazy_models.py); and
+            # without aiohttp, which only the SDK's async methods use, until something uses it (_deferred.py).
+            with deferring(ASYNC_ONLY):
+                import_lazily("alibabacloud_kms20160120.client", ["alibabacloud_kms20160120.models"])
         except ImportError:
             raise HeadroomError(missing_required_lib("alibabacloud-kms20160120"))
 
