@@ -171,28 +171,29 @@ class HeadroomModule:
         self.preflight(targets)
         outcomes = run_jobs([partial(self.read, params) for params in targets], self.max_workers)
         if self.params["targets"] is None:
-            return self.result_of(targets[0], outcomes[0].error, outcomes[0].value)
-        results = []
-        for params, outcome in zip(targets, outcomes):
-            try:
-                results.append(self.result_of(params, outcome.error, outcome.value))
-            except HeadroomError as exc:
-                results.append(dict(failed=True, msg=str(exc), **exc.result))
+            if outcomes[0].error is not None:
+                msg, details = self.describe_failure(outcomes[0].error, targets[0])
+                raise HeadroomError(msg, **details)
+            return self.completed(targets[0], outcomes[0].value)
+        results = [self.completed(params, outcome.value) if outcome.error is None else
+                   self.failed(params, outcome.error) for params, outcome in zip(targets, outcomes)]
         failures = [r["msg"] for r in results if r.get("failed")]
         if failures:
             raise HeadroomError("%d of %d targets could not be read: %s" % (
                 len(failures), len(results), " | ".join(failures)), results=results)
         return dict(results=results)
 
-    def result_of(self, params, error, result):
-        """One target's result, with the requests its read sent; its failure raised as a HeadroomError."""
-        if error is not None:
-            msg, details = self.describe_failure(error, params)
-            raise HeadroomError(msg, **details)
+    def completed(self, params, result):
+        """A target's result, with the requests its read sent, and any warning it calls for issued."""
         result["attempts"] = params.attempts.count
         for warning in self.warnings_for(result):
             self.ansible.warn(warning)
         return result
+
+    def failed(self, params, exc):
+        """A failed target's entry in ``results``."""
+        msg, details = self.describe_failure(exc, params)
+        return dict(failed=True, msg=msg, **details)
 
     def describe_failure(self, exc, params):
         """What a failed read reports: its message, and the result keys (``error``, ...) besides it."""
