@@ -33,7 +33,7 @@ ALICLOUD_ARGUMENT_SPEC = dict(
         type="str", no_log=True, fallback=(env_fallback, ["ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALICLOUD_SECRET_KEY"])
     ),
     ecs_ram_role=dict(type="str", fallback=(env_fallback, ["ALIBABA_CLOUD_ECS_METADATA"])),
-    endpoint=dict(type="str"),
+    endpoint=dict(type="str", fallback=(env_fallback, ["ALIBABA_CLOUD_KMS_ENDPOINT"])),
     profile=dict(type="str", fallback=(env_fallback, ["ALIBABA_CLOUD_PROFILE"])),
     region=dict(type="str", fallback=(env_fallback, ["ALIBABA_CLOUD_REGION_ID", "ALICLOUD_REGION"])),
     security_token=dict(
@@ -93,6 +93,7 @@ class AlicloudModule(HeadroomModule):
     module_kwargs = dict(required_together=[("access_key_id", "access_key_secret")])
     example_region = "cn-hangzhou"
     region_env = "ALIBABA_CLOUD_REGION_ID"
+    action_group = "group/headroom.cloud.alicloud"
 
     def credentials_source(self, params):
         """Decide where credentials come from, without touching the network.

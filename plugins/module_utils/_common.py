@@ -135,6 +135,7 @@ class HeadroomModule:
     endpoint_options = ("endpoint",)
     example_region = "cn-hangzhou"
     region_env = "the vendor's region variable"
+    action_group = "the module's action group"
     service_name = "the service"
     # Requests in flight at once for the whole call, whatever the targets and their fan-out: 20 KMS
     # instances of a region are read in one round trip.
@@ -167,16 +168,28 @@ class HeadroomModule:
         if problems:
             raise HeadroomError("Invalid options: " + "; ".join(problems) + ".", invalid_options=problems)
         targets = self.target_params()
+        # With targets, an item's own bad options are that item's failure: they never stop the others.
+        invalid = [self.check_target(params) if self.params["targets"] is not None else [] for params in targets]
+        valid = [params for params, problems in zip(targets, invalid) if not problems]
         # Problems shared by every target (no credentials, no SDK) fail here, once, before any thread.
-        self.preflight(targets)
-        outcomes = run_jobs([partial(self.read, params) for params in targets], self.max_workers)
+        if valid:
+            self.preflight(valid)
+        outcomes = iter(run_jobs([partial(self.read, params) for params in valid], self.max_workers))
         if self.params["targets"] is None:
-            if outcomes[0].error is not None:
-                msg, details = self.describe_failure(outcomes[0].error, targets[0])
+            outcome = next(outcomes)
+            if outcome.error is not None:
+                msg, details = self.describe_failure(outcome.error, targets[0])
                 raise HeadroomError(msg, **details)
-            return self.completed(targets[0], outcomes[0].value)
-        results = [self.completed(params, outcome.value) if outcome.error is None else
-                   self.failed(params, outcome.error) for params, outcome in zip(targets, outcomes)]
+            return self.completed(targets[0], outcome.value)
+        results = []
+        for params, problems in zip(targets, invalid):
+            outcome = None if problems else next(outcomes)
+            if problems:
+                results.append(dict(failed=True, msg="Invalid options: %s." % "; ".join(problems),
+                                    invalid_options=problems))
+            else:
+                results.append(self.completed(params, outcome.value) if outcome.error is None else
+                               self.failed(params, outcome.error))
         failures = [r["msg"] for r in results if r.get("failed")]
         if failures:
             raise HeadroomError("%d of %d targets could not be read: %s" % (
@@ -233,16 +246,16 @@ class HeadroomModule:
                             "endpoint's certificate" % params["ca_bundle"])
         if params["targets"] == []:
             problems.append("targets is empty: name at least one target, or leave targets out")
-        for index, target in enumerate(self.target_params()):
-            prefix = "" if params["targets"] is None else "targets[%d]: " % index
-            problems.extend(prefix + problem for problem in self.check_target(target))
+        if params["targets"] is None:  # with targets, each item's own problems are its own failure (run)
+            problems.extend(self.check_target(self.target_params()[0]))
         return problems
 
     def check_target(self, params):
         problems = []
         region = params.get("region")
         if region is None:
-            problems.append("region is missing: set region, or the environment variable %s" % self.region_env)
+            problems.append("region is missing: set region (in a play, also through module_defaults for %s), or the "
+                            "environment variable %s" % (self.action_group, self.region_env))
         elif not REGION_PATTERN.match(region):
             problems.append("region %r is not a region id such as %s" % (region, self.example_region))
         for name in self.endpoint_options:

@@ -28,7 +28,7 @@ from ansible_collections.headroom.cloud.plugins.module_utils._common import (
 
 HUAWEICLOUD_ARGUMENT_SPEC = dict(
     access_key=dict(type="str", no_log=False, fallback=(env_fallback, ["HUAWEICLOUD_SDK_AK", "HW_ACCESS_KEY"])),
-    endpoint=dict(type="str"),
+    endpoint=dict(type="str", fallback=(env_fallback, ["HUAWEICLOUD_SDK_GAUSSDB_ENDPOINT"])),
     iam_endpoint=dict(type="str", fallback=(env_fallback, ["HUAWEICLOUD_SDK_IAM_ENDPOINT"])),
     metadata_credentials=dict(type="bool", default=False),
     project_id=dict(type="str", fallback=(env_fallback, ["HUAWEICLOUD_SDK_PROJECT_ID", "HW_PROJECT_ID"])),
@@ -91,6 +91,7 @@ class HuaweicloudModule(HeadroomModule):
     endpoint_options = ("endpoint", "iam_endpoint")
     example_region = "cn-north-4"
     region_env = "HUAWEICLOUD_SDK_REGION"
+    action_group = "group/headroom.cloud.huaweicloud"
     target_id = "project_id"
 
     def check_target(self, params):
