@@ -47,8 +47,9 @@ notes:
     (ECS RAM role) is used only when O(ecs_ram_role) or E(ALIBABA_CLOUD_ECS_METADATA) asks for it.
 seealso:
   - module: headroom.cloud.taurusdb_quota_info
-  - ref: ansible_collections.headroom.cloud.docsite.guide_quota_gate
-    description: Gating provisioning with the P(headroom.cloud.quota_gate#role) role.
+  - name: Gating provisioning with the quota_gate role
+    description: The guide to the P(headroom.cloud.quota_gate#role) role, in the collection's documentation.
+    link: https://github.com/headroom-cloud/headroom.cloud/blob/main/docs/docsite/rst/guide_quota_gate.rst
 """
 
 EXAMPLES = r"""

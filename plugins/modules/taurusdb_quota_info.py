@@ -63,8 +63,9 @@ notes:
     is used only when O(metadata_credentials) is V(true).
 seealso:
   - module: headroom.cloud.kms_quota_info
-  - ref: ansible_collections.headroom.cloud.docsite.guide_quota_gate
-    description: Gating provisioning with the P(headroom.cloud.quota_gate#role) role.
+  - name: Gating provisioning with the quota_gate role
+    description: The guide to the P(headroom.cloud.quota_gate#role) role, in the collection's documentation.
+    link: https://github.com/headroom-cloud/headroom.cloud/blob/main/docs/docsite/rst/guide_quota_gate.rst
 """
 
 EXAMPLES = r"""
