@@ -14,8 +14,8 @@ from test_gate_rules import gated, run_play
 from test_quota_gate_role import KST1
 
 
-def test_the_readmes_ad_hoc_commands_run_against_the_emulator_with_only_environment_variables(emulator, scenario,
-                                                                                             run_env):
+def test_the_readmes_ad_hoc_commands_run_against_the_emulator_with_only_environment_variables(
+        emulator, scenario, run_env):
     scenario.install()
     env = hw_env(ali_env(run_env, emulator), emulator)
     env.update(ALIBABA_CLOUD_KMS_ENDPOINT=emulator.kms_endpoint("cn-hangzhou"),
