@@ -9,7 +9,8 @@ alternating runs of both sides made in this one invocation, and their ratio:
   2. kms_quota_info over a region with 20 KMS instances vs 1 instance (200 ms per reply);
   3. the quota_gate role over 4 distinct targets vs 1 target (200 ms per reply);
   4. 20 inventory hosts gated with forks 20 vs 1 host; the gate vs ping on the same 1 and 20 hosts
-     (forks 20), with the CPU seconds of each;
+     (forks 20), with the CPU seconds of each; what the gate adds to a deploy: a play of one task
+     with the gate vs the same play without it, on 1 and 20 hosts, in seconds;
      with --large-fleet N, also on N hosts with forks 20 (both scopes);
   5. the peak RSS of each module process;
   6. HTTP requests per target, from the emulator's request log.
@@ -67,7 +68,7 @@ def timed(command, env):
     return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def pair(name, left, right, env, reps, cpu=False):
+def pair(name, left, right, env, reps, cpu=False, added=False):
     """Alternate the two sides ``reps`` times (after one warm-up each); return medians and ratio."""
     timed(left, env)
     timed(right, env)
@@ -78,9 +79,12 @@ def pair(name, left, right, env, reps, cpu=False):
     result = dict(name=name, left=statistics.median(t for t, c in lefts), right=statistics.median(t for t, c in rights),
                   left_cpu=statistics.median(c for t, c in lefts), right_cpu=statistics.median(c for t, c in rights))
     result["ratio"] = result["left"] / result["right"]
+    result["added"] = result["left"] - result["right"]
     line = "%-58s %7.2fs / %7.2fs = %5.2f" % (name, result["left"], result["right"], result["ratio"])
     if cpu:
         line += "   (CPU %.1fs / %.1fs)" % (result["left_cpu"], result["right_cpu"])
+    if added:
+        line += "   adds %.2fs" % result["added"]
     print(line, flush=True)
     return result
 
@@ -108,19 +112,22 @@ def with_forks(command, forks):
     return command
 
 
-def gate_playbook(workdir, requirements, hosts=1, scope="host"):
-    """A gate play; with hosts > 1, an inventory of local hosts, each gating the same targets."""
+def gate_playbook(workdir, requirements, hosts=1, scope="host", deploy=False, gated=True):
+    """A gate play; with hosts > 1, an inventory of local hosts, each gating the same targets. With deploy, the
+    play also has one task after the gate (a deploy of the smallest kind); without gated, it has no gate."""
     inventory = inventory_of(workdir, hosts)
-    play = workdir / ("gate-%d-%d-%s.yml" % (len(requirements), hosts, scope))
+    play = workdir / ("gate-%d-%d-%s%s%s.yml" % (len(requirements), hosts, scope, "-deploy" if deploy else "",
+                                                "" if gated else "-ungated"))
+    tasks = [{"name": "Deploy", "ansible.builtin.debug": {"msg": "deploying"}}] if deploy else []
     play.write_text(json.dumps([dict(
-        name="bench gate", hosts="gated", gather_facts=False,
+        name="bench gate", hosts="gated", gather_facts=False, tasks=tasks,
         module_defaults={
             "group/headroom.cloud.alicloud": {
                 "region": "cn-hangzhou", "endpoint": "{{ lookup('ansible.builtin.env', 'HEADROOM_KMS_ENDPOINT') }}"},
             "group/headroom.cloud.huaweicloud": {
                 "endpoint": "{{ lookup('ansible.builtin.env', 'HEADROOM_TAURUSDB_ENDPOINT') }}"}},
         roles=[dict(role="headroom.cloud.quota_gate",
-                    vars=dict(quota_gate_requirements=requirements, quota_gate_scope=scope))])]))
+                    vars=dict(quota_gate_requirements=requirements, quota_gate_scope=scope))] if gated else [])]))
     return ["ansible-playbook", "-i", str(inventory), "--forks", str(max(hosts, 5)), str(play)]
 
 
@@ -164,7 +171,10 @@ def main(argv=None):
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     args = parser.parse_args(argv)
     reps = 1 if args.quick else args.reps
-    results = dict(reps=reps, cpus=os.cpu_count(), python=sys.version.split()[0], pairs=[])
+    core = subprocess.run(["ansible", "--version"], capture_output=True, text=True, check=False).stdout.split("\n")[0]
+    results = dict(reps=reps, cpus=os.cpu_count(), python=sys.version.split()[0], ansible=core.strip(), pairs=[])
+    print("machine: %d cores, Python %s, %s; median of %d alternating runs per side" % (
+        results["cpus"], results["python"], results["ansible"], reps))
     workdir = Path(tempfile.mkdtemp(prefix="headroom-bench-"))
 
     fast = start_emulator(bench_scenario(0))
@@ -214,6 +224,15 @@ def main(argv=None):
         results["pairs"].append(pair("gate on 20 hosts, play scope / ping on 20 hosts",
                                      gate_playbook(workdir, fleet_target, hosts=20, scope="play"),
                                      ping_hosts(workdir, 20), fast_env, reps, cpu=True))
+
+        print("== 4c. what the gate adds to a deploy: a play of one task with the gate / the same play without it, "
+              "0 ms replies ==")
+        for hosts in (1, 20):
+            results["pairs"].append(pair(
+                "deploy on %d host%s with the gate / without" % (hosts, "s" if hosts > 1 else ""),
+                gate_playbook(workdir, fleet_target, hosts=hosts, deploy=True),
+                gate_playbook(workdir, fleet_target, hosts=hosts, deploy=True, gated=False), fast_env, reps, cpu=True,
+                added=True))
 
         if args.large_fleet:
             hosts = args.large_fleet
