@@ -42,6 +42,7 @@ DEMO = json.loads((ROOT / "tests" / "emulator" / "scenarios" / "demo.json").read
 ACCOUNT = DEMO["alicloud"]["instances"][0]["account"]
 QUOTAS = DEMO["alicloud"]["instances"][0]["quotas"]
 HW_PROJECT = DEMO["huaweicloud"]["projects"][0]["id"]
+SECTIONS = ("1", "2", "3", "4", "4b", "4c", "5", "6")
 
 
 def bench_scenario(latency_ms):
@@ -168,9 +169,14 @@ def main(argv=None):
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--large-fleet", type=int, default=0, metavar="N",
                         help="also gate N hosts with forks 20 in both scopes, against ping on them (slow)")
+    parser.add_argument("--only", default=",".join(SECTIONS), metavar="1,2,...",
+                        help="run these measurements only (of %s; default: all)" % ",".join(SECTIONS))
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     args = parser.parse_args(argv)
     reps = 1 if args.quick else args.reps
+    sections = set(args.only.split(","))
+    if sections - set(SECTIONS):
+        parser.error("--only: unknown measurement %s" % ", ".join(sorted(sections - set(SECTIONS))))
     core = subprocess.run(["ansible", "--version"], capture_output=True, text=True, check=False).stdout.split("\n")[0]
     results = dict(reps=reps, cpus=os.cpu_count(), python=sys.version.split()[0], ansible=core.strip(), pairs=[])
     print("machine: %d cores, Python %s, %s; median of %d alternating runs per side" % (
@@ -187,84 +193,93 @@ def main(argv=None):
         kms_args = dict(region="cn-hangzhou", kms_instance_id="kst-hzz0001demo", endpoint=fast.url("cn-hangzhou"))
         tdb_args = dict(region="cn-north-4", project_id=HW_PROJECT, endpoint=fast.url("main"))
         ping = ["ansible", "localhost", "-m", "ansible.builtin.ping"]
-        print("== 1. ad hoc module call vs ansible -m ping (goal <= 1.5, try 1.35) ==")
-        results["pairs"].append(pair("kms_quota_info / ping", adhoc("headroom.cloud.kms_quota_info", kms_args), ping,
-                                     fast_env, reps))
-        results["pairs"].append(pair("taurusdb_quota_info / ping",
-                                     adhoc("headroom.cloud.taurusdb_quota_info", tdb_args), ping, fast_env, reps))
-
-        print("== 2. kms_quota_info: region with 20 instances vs 1, 200 ms replies (goal <= 1.25) ==")
-        many = adhoc("headroom.cloud.kms_quota_info", dict(region="cn-beijing", endpoint=slow.url("cn-beijing")))
-        one = adhoc("headroom.cloud.kms_quota_info", dict(region="cn-shanghai", endpoint=slow.url("cn-shanghai")))
-        results["pairs"].append(pair("20 instances / 1 instance", many, one, slow_env, reps))
-
-        print("== 3. quota_gate: 4 distinct targets vs 1, 200 ms replies (goal <= 1.3) ==")
         one_target = [dict(service="kms", resource_type="key", kms_instance_id="kst-hzz0001demo", need=1)]
-        four_targets = one_target + [
-            dict(service="kms", resource_type="key", kms_instance_id="kst-hzz0002demo", need=1),
-            dict(service="taurusdb", resource_type="instance", region="cn-north-4", need=1),
-            dict(service="taurusdb", resource_type="instance", region="ap-southeast-1", need=1)]
-        results["pairs"].append(pair("gate 4 targets / 1 target", gate_playbook(workdir, four_targets),
-                                     gate_playbook(workdir, one_target), slow_env, reps))
-
-        print("== 4. quota_gate on 20 hosts with forks 20 vs 1 host, 200 ms replies (goal <= 2.5) ==")
-        results["pairs"].append(pair("gate 20 hosts / 1 host", gate_playbook(workdir, one_target, hosts=20),
-                                     gate_playbook(workdir, one_target, hosts=1), slow_env, reps))
-
-        print("== 4b. quota_gate vs ping on the same hosts: 1 host (goal <= 1.45), 20 hosts with forks 20 "
-              "(goal <= 2.2), 0 ms replies ==")
         # An instance with an unlimited key quota, so that 20 hosts fit together in play scope too.
         fleet_target = [dict(service="kms", resource_type="key", kms_instance_id="kst-hzz0002demo", need=1)]
-        results["pairs"].append(pair("gate on 1 host / ping on 1 host", gate_playbook(workdir, fleet_target, hosts=1),
-                                     ping_hosts(workdir, 1), fast_env, reps, cpu=True))
-        results["pairs"].append(pair("gate on 20 hosts / ping on 20 hosts",
-                                     gate_playbook(workdir, fleet_target, hosts=20), ping_hosts(workdir, 20),
-                                     fast_env, reps, cpu=True))
-        # The same fleet in play scope: one read of the shared target for the whole play.
-        results["pairs"].append(pair("gate on 20 hosts, play scope / ping on 20 hosts",
-                                     gate_playbook(workdir, fleet_target, hosts=20, scope="play"),
-                                     ping_hosts(workdir, 20), fast_env, reps, cpu=True))
+        if "1" in sections:
+            print("== 1. ad hoc module call vs ansible -m ping (goals: kms <= 1.35, taurusdb <= 1.20) ==")
+            results["pairs"].append(pair("kms_quota_info / ping", adhoc("headroom.cloud.kms_quota_info", kms_args),
+                                         ping, fast_env, reps))
+            results["pairs"].append(pair("taurusdb_quota_info / ping",
+                                         adhoc("headroom.cloud.taurusdb_quota_info", tdb_args), ping, fast_env, reps))
 
-        print("== 4c. what the gate adds to a deploy: a play of one task with the gate / the same play without it, "
-              "0 ms replies ==")
-        for hosts in (1, 20):
-            results["pairs"].append(pair(
-                "deploy on %d host%s with the gate / without" % (hosts, "s" if hosts > 1 else ""),
-                gate_playbook(workdir, fleet_target, hosts=hosts, deploy=True),
-                gate_playbook(workdir, fleet_target, hosts=hosts, deploy=True, gated=False), fast_env, reps, cpu=True,
-                added=True))
+        if "2" in sections:
+            print("== 2. kms_quota_info: region with 20 instances vs 1, 200 ms replies (goal <= 1.25) ==")
+            many = adhoc("headroom.cloud.kms_quota_info", dict(region="cn-beijing", endpoint=slow.url("cn-beijing")))
+            one = adhoc("headroom.cloud.kms_quota_info", dict(region="cn-shanghai", endpoint=slow.url("cn-shanghai")))
+            results["pairs"].append(pair("20 instances / 1 instance", many, one, slow_env, reps))
+
+        if "3" in sections:
+            print("== 3. quota_gate: 4 distinct targets vs 1, 200 ms replies (goal <= 1.3) ==")
+            four_targets = one_target + [
+                dict(service="kms", resource_type="key", kms_instance_id="kst-hzz0002demo", need=1),
+                dict(service="taurusdb", resource_type="instance", region="cn-north-4", need=1),
+                dict(service="taurusdb", resource_type="instance", region="ap-southeast-1", need=1)]
+            results["pairs"].append(pair("gate 4 targets / 1 target", gate_playbook(workdir, four_targets),
+                                         gate_playbook(workdir, one_target), slow_env, reps))
+
+        if "4" in sections:
+            print("== 4. quota_gate on 20 hosts with forks 20 vs 1 host, 200 ms replies (goal <= 2.5) ==")
+            results["pairs"].append(pair("gate 20 hosts / 1 host", gate_playbook(workdir, one_target, hosts=20),
+                                         gate_playbook(workdir, one_target, hosts=1), slow_env, reps))
+
+        if "4b" in sections:
+            print("== 4b. quota_gate vs ping on the same hosts: 1 host (goal <= 1.45), 20 hosts with forks 20 "
+                  "(goal <= 2.2), 0 ms replies ==")
+            results["pairs"].append(pair("gate on 1 host / ping on 1 host",
+                                         gate_playbook(workdir, fleet_target, hosts=1), ping_hosts(workdir, 1),
+                                         fast_env, reps, cpu=True))
+            results["pairs"].append(pair("gate on 20 hosts / ping on 20 hosts",
+                                         gate_playbook(workdir, fleet_target, hosts=20), ping_hosts(workdir, 20),
+                                         fast_env, reps, cpu=True))
+            # The same fleet in play scope: one read of the shared target for the whole play.
+            results["pairs"].append(pair("gate on 20 hosts, play scope / ping on 20 hosts",
+                                         gate_playbook(workdir, fleet_target, hosts=20, scope="play"),
+                                         ping_hosts(workdir, 20), fast_env, reps, cpu=True))
+
+        if "4c" in sections:
+            print("== 4c. what the gate adds to a deploy: a play of one task with the gate / the same play without it, "
+                  "0 ms replies ==")
+            for hosts in (1, 20):
+                results["pairs"].append(pair(
+                    "deploy on %d host%s with the gate / without" % (hosts, "s" if hosts > 1 else ""),
+                    gate_playbook(workdir, fleet_target, hosts=hosts, deploy=True),
+                    gate_playbook(workdir, fleet_target, hosts=hosts, deploy=True, gated=False), fast_env, reps,
+                    cpu=True, added=True))
 
         if args.large_fleet:
             hosts = args.large_fleet
             ping_fleet = with_forks(ping_hosts(workdir, hosts), 20)
             for scope in ("host", "play"):
+                gate = gate_playbook(workdir, fleet_target, hosts=hosts, scope=scope)
                 results["pairs"].append(pair("gate on %d hosts, %s scope / ping, forks 20" % (hosts, scope),
-                                             with_forks(gate_playbook(workdir, fleet_target, hosts=hosts, scope=scope), 20),
-                                             ping_fleet, fast_env, reps, cpu=True))
+                                             with_forks(gate, 20), ping_fleet, fast_env, reps, cpu=True))
 
-        print("== 5. peak RSS of one module process (goal <= 120 MB) ==")
-        module_env = dict(fast_env, PYTHONPATH=str(ROOT / ".cache" / "collections"))
-        results["rss_mb"] = {}
-        for module, module_args in (("kms_quota_info", kms_args), ("taurusdb_quota_info", tdb_args)):
-            results["rss_mb"][module] = module_rss(module, module_args, module_env)
-            print("%-58s %7.1f MB" % (module, results["rss_mb"][module]))
+        if "5" in sections:
+            print("== 5. peak RSS of one module process (goal <= 120 MB) ==")
+            module_env = dict(fast_env, PYTHONPATH=str(ROOT / ".cache" / "collections"))
+            results["rss_mb"] = {}
+            for module, module_args in (("kms_quota_info", kms_args), ("taurusdb_quota_info", tdb_args)):
+                results["rss_mb"][module] = module_rss(module, module_args, module_env)
+                print("%-58s %7.1f MB" % (module, results["rss_mb"][module]))
 
-        print("== 6. HTTP requests per target (goal: the minimum) ==")
-        counts = {
-            "kms, one instance named": requests_per_target(fast, adhoc("headroom.cloud.kms_quota_info", kms_args),
-                                                           fast_env),
-            "kms, 20 instances listed": requests_per_target(
-                fast, adhoc("headroom.cloud.kms_quota_info", dict(region="cn-beijing",
-                                                                  endpoint=fast.url("cn-beijing"))), fast_env),
-            "taurusdb, project_id given": requests_per_target(
-                fast, adhoc("headroom.cloud.taurusdb_quota_info", tdb_args), fast_env),
-            "taurusdb, project looked up": requests_per_target(
-                fast, adhoc("headroom.cloud.taurusdb_quota_info", dict(region="cn-north-4",
-                                                                       endpoint=fast.url("main"))), fast_env),
-        }
-        results["requests"] = counts
-        for label, count in counts.items():
-            print("%-58s %s" % (label, ", ".join("%s=%d" % item for item in sorted(count.items()))))
+        if "6" in sections:
+            print("== 6. HTTP requests per target (goal: the minimum) ==")
+            counts = {
+                "kms, one instance named": requests_per_target(fast, adhoc("headroom.cloud.kms_quota_info", kms_args),
+                                                               fast_env),
+                "kms, 20 instances listed": requests_per_target(
+                    fast, adhoc("headroom.cloud.kms_quota_info", dict(region="cn-beijing",
+                                                                      endpoint=fast.url("cn-beijing"))), fast_env),
+                "taurusdb, project_id given": requests_per_target(
+                    fast, adhoc("headroom.cloud.taurusdb_quota_info", tdb_args), fast_env),
+                "taurusdb, project looked up": requests_per_target(
+                    fast, adhoc("headroom.cloud.taurusdb_quota_info", dict(region="cn-north-4",
+                                                                           endpoint=fast.url("main"))), fast_env),
+            }
+            results["requests"] = counts
+            for label, count in counts.items():
+                print("%-58s %s" % (label, ", ".join("%s=%d" % item for item in sorted(count.items()))))
     finally:
         fast.stop()
         slow.stop()

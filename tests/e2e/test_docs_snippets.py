@@ -99,7 +99,7 @@ class Snippet:
     outputs: list = field(default_factory=list)  # (output Snippet) of the run as written, or of a variant
 
 
-# --- reading the files ---------------------------------------------------------------------------------------------
+# --- reading the files ----------------------------------------------------------------------------------------
 
 def slug(title):
     return re.sub(r"[^a-z0-9_]+", "-", title.lower()).strip("-")
@@ -228,7 +228,7 @@ def cases():
 CASES = cases()
 
 
-# --- running them ----------------------------------------------------------------------------------------------------
+# --- running them ---------------------------------------------------------------------------------------------
 
 def first_play(path):
     plays = [s for s in snippets_of(path)[0] if s.kind == "play"]
@@ -331,7 +331,7 @@ def test_snippet_runs_as_the_text_says(name, path, snippet, variant, run_env, tm
         assert_prints(output, block.block)
 
 
-# --- the rules of the markers themselves -------------------------------------------------------------------------------
+# --- the rules of the markers themselves ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", GUIDES, ids=lambda p: p.name)
 def test_every_code_block_of_the_guides_is_marked(path):
