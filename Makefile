@@ -14,7 +14,7 @@ export PATH := $(BIN):$(PATH)
 export ALIBABA_CLOUD_ECS_METADATA_DISABLED := true
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: demo test test-quick unit e2e matrix bench venv clean
+.PHONY: demo test test-quick unit e2e matrix bench diagrams venv clean
 
 demo: venv
 	$(BIN)/python tests/emulator/with_emulator.py --scenario tests/emulator/scenarios/demo.json -- \
@@ -43,6 +43,10 @@ matrix: venv
 
 bench: venv
 	$(BIN)/python bench/bench.py
+
+# docs/diagrams/*.dot into their SVGs and the docsite pages that show them (needs Graphviz's dot).
+diagrams:
+	$(PYTHON) tests/tools/diagrams.py
 
 venv: $(VENV)/.installed $(LINK)
 

@@ -1,6 +1,6 @@
 """headroom.cloud benchmark: how close the modules and the role are to the floor Ansible sets.
 
-    python bench/bench.py [--quick] [--reps N] [--large-fleet N] [--region-only] [--json PATH]
+    python bench/bench.py [--quick] [--reps N] [--only 1,2,3,4,4b,4c,5,6] [--large-fleet N] [--json PATH]
 
 Starts the bundled emulator (loopback only) and prints, for each pair, the median wall time of
 alternating runs of both sides made in this one invocation, and their ratio:
@@ -8,10 +8,10 @@ alternating runs of both sides made in this one invocation, and their ratio:
   1. ad hoc kms_quota_info, and ad hoc taurusdb_quota_info, vs `ansible localhost -m ping`;
   2. kms_quota_info over a region with 20 KMS instances vs 1 instance (200 ms per reply), with the
      listing in one page and in pages of 10 (a server may page below the 100 asked for);
-     --region-only runs this pair alone;
   3. the quota_gate role over 4 distinct targets vs 1 target (200 ms per reply);
   4. 20 inventory hosts gated with forks 20 vs 1 host; the gate vs ping on the same 1 and 20 hosts
-     (forks 20), with the CPU seconds of each;
+     (forks 20), with the CPU seconds of each; what the gate adds to a deploy: a play of one task
+     with the gate vs the same play without it, on 1 and 20 hosts, in seconds;
      with --large-fleet N, also on N hosts with forks 20 (both scopes);
   5. the peak RSS of each module process;
   6. HTTP requests per target, from the emulator's request log.
@@ -43,6 +43,7 @@ DEMO = json.loads((ROOT / "tests" / "emulator" / "scenarios" / "demo.json").read
 ACCOUNT = DEMO["alicloud"]["instances"][0]["account"]
 QUOTAS = DEMO["alicloud"]["instances"][0]["quotas"]
 HW_PROJECT = DEMO["huaweicloud"]["projects"][0]["id"]
+SECTIONS = ("1", "2", "3", "4", "4b", "4c", "5", "6")
 
 
 def bench_scenario(latency_ms, page_size_cap=None):
@@ -71,7 +72,7 @@ def timed(command, env):
     return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def pair(name, left, right, env, reps, cpu=False):
+def pair(name, left, right, env, reps, cpu=False, added=False):
     """Alternate the two sides ``reps`` times (after one warm-up each); return medians and ratio."""
     timed(left, env)
     timed(right, env)
@@ -82,9 +83,12 @@ def pair(name, left, right, env, reps, cpu=False):
     result = dict(name=name, left=statistics.median(t for t, c in lefts), right=statistics.median(t for t, c in rights),
                   left_cpu=statistics.median(c for t, c in lefts), right_cpu=statistics.median(c for t, c in rights))
     result["ratio"] = result["left"] / result["right"]
+    result["added"] = result["left"] - result["right"]
     line = "%-58s %7.2fs / %7.2fs = %5.2f" % (name, result["left"], result["right"], result["ratio"])
     if cpu:
         line += "   (CPU %.1fs / %.1fs)" % (result["left_cpu"], result["right_cpu"])
+    if added:
+        line += "   adds %.2fs" % result["added"]
     print(line, flush=True)
     return result
 
@@ -112,19 +116,22 @@ def with_forks(command, forks):
     return command
 
 
-def gate_playbook(workdir, requirements, hosts=1, scope="host"):
-    """A gate play; with hosts > 1, an inventory of local hosts, each gating the same targets."""
+def gate_playbook(workdir, requirements, hosts=1, scope="host", deploy=False, gated=True):
+    """A gate play; with hosts > 1, an inventory of local hosts, each gating the same targets. With deploy, the
+    play also has one task after the gate (a deploy of the smallest kind); without gated, it has no gate."""
     inventory = inventory_of(workdir, hosts)
-    play = workdir / ("gate-%d-%d-%s.yml" % (len(requirements), hosts, scope))
+    play = workdir / ("gate-%d-%d-%s%s%s.yml" % (len(requirements), hosts, scope, "-deploy" if deploy else "",
+                                                "" if gated else "-ungated"))
+    tasks = [{"name": "Deploy", "ansible.builtin.debug": {"msg": "deploying"}}] if deploy else []
     play.write_text(json.dumps([dict(
-        name="bench gate", hosts="gated", gather_facts=False,
+        name="bench gate", hosts="gated", gather_facts=False, tasks=tasks,
         module_defaults={
             "group/headroom.cloud.alicloud": {
                 "region": "cn-hangzhou", "endpoint": "{{ lookup('ansible.builtin.env', 'HEADROOM_KMS_ENDPOINT') }}"},
             "group/headroom.cloud.huaweicloud": {
                 "endpoint": "{{ lookup('ansible.builtin.env', 'HEADROOM_TAURUSDB_ENDPOINT') }}"}},
         roles=[dict(role="headroom.cloud.quota_gate",
-                    vars=dict(quota_gate_requirements=requirements, quota_gate_scope=scope))])]))
+                    vars=dict(quota_gate_requirements=requirements, quota_gate_scope=scope))] if gated else [])]))
     return ["ansible-playbook", "-i", str(inventory), "--forks", str(max(hosts, 5)), str(play)]
 
 
@@ -165,17 +172,20 @@ def main(argv=None):
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--large-fleet", type=int, default=0, metavar="N",
                         help="also gate N hosts with forks 20 in both scopes, against ping on them (slow)")
-    parser.add_argument("--region-only", action="store_true",
-                        help="only pair 2: a region read of 20 KMS instances against one of 1 instance")
+    parser.add_argument("--only", default=",".join(SECTIONS), metavar="1,2,...",
+                        help="run these measurements only (of %s; default: all)" % ",".join(SECTIONS))
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     args = parser.parse_args(argv)
     reps = 1 if args.quick else args.reps
-    results = dict(reps=reps, cpus=os.cpu_count(), python=sys.version.split()[0], pairs=[])
+    sections = set(args.only.split(","))
+    if sections - set(SECTIONS):
+        parser.error("--only: unknown measurement %s" % ", ".join(sorted(sections - set(SECTIONS))))
+    core = subprocess.run(["ansible", "--version"], capture_output=True, text=True, check=False).stdout.split("\n")[0]
+    results = dict(reps=reps, cpus=os.cpu_count(), python=sys.version.split()[0], ansible=core.strip(), pairs=[])
     base_env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
                     ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ALIBABA_CLOUD_ECS_METADATA_DISABLED="true")
-    if args.region_only:
-        region_pairs(results, base_env, reps)
-        return write_results(args, results)
+    print("machine: %d cores, Python %s, %s; median of %d alternating runs per side" % (
+        results["cpus"], results["python"], results["ansible"], reps))
     workdir = Path(tempfile.mkdtemp(prefix="headroom-bench-"))
 
     fast = start_emulator(bench_scenario(0))
@@ -186,72 +196,90 @@ def main(argv=None):
         kms_args = dict(region="cn-hangzhou", kms_instance_id="kst-hzz0001demo", endpoint=fast.url("cn-hangzhou"))
         tdb_args = dict(region="cn-north-4", project_id=HW_PROJECT, endpoint=fast.url("main"))
         ping = ["ansible", "localhost", "-m", "ansible.builtin.ping"]
-        print("== 1. ad hoc module call vs ansible -m ping (goal <= 1.5, try 1.35) ==")
-        results["pairs"].append(pair("kms_quota_info / ping", adhoc("headroom.cloud.kms_quota_info", kms_args), ping,
-                                     fast_env, reps))
-        results["pairs"].append(pair("taurusdb_quota_info / ping",
-                                     adhoc("headroom.cloud.taurusdb_quota_info", tdb_args), ping, fast_env, reps))
-
-        region_pairs(results, base_env, reps, slow)
-
-        print("== 3. quota_gate: 4 distinct targets vs 1, 200 ms replies (goal <= 1.3) ==")
         one_target = [dict(service="kms", resource_type="key", kms_instance_id="kst-hzz0001demo", need=1)]
-        four_targets = one_target + [
-            dict(service="kms", resource_type="key", kms_instance_id="kst-hzz0002demo", need=1),
-            dict(service="taurusdb", resource_type="instance", region="cn-north-4", need=1),
-            dict(service="taurusdb", resource_type="instance", region="ap-southeast-1", need=1)]
-        results["pairs"].append(pair("gate 4 targets / 1 target", gate_playbook(workdir, four_targets),
-                                     gate_playbook(workdir, one_target), slow_env, reps))
-
-        print("== 4. quota_gate on 20 hosts with forks 20 vs 1 host, 200 ms replies (goal <= 2.5) ==")
-        results["pairs"].append(pair("gate 20 hosts / 1 host", gate_playbook(workdir, one_target, hosts=20),
-                                     gate_playbook(workdir, one_target, hosts=1), slow_env, reps))
-
-        print("== 4b. quota_gate vs ping on the same hosts: 1 host (goal <= 1.45), 20 hosts with forks 20 "
-              "(goal <= 2.2), 0 ms replies ==")
         # An instance with an unlimited key quota, so that 20 hosts fit together in play scope too.
         fleet_target = [dict(service="kms", resource_type="key", kms_instance_id="kst-hzz0002demo", need=1)]
-        results["pairs"].append(pair("gate on 1 host / ping on 1 host", gate_playbook(workdir, fleet_target, hosts=1),
-                                     ping_hosts(workdir, 1), fast_env, reps, cpu=True))
-        results["pairs"].append(pair("gate on 20 hosts / ping on 20 hosts",
-                                     gate_playbook(workdir, fleet_target, hosts=20), ping_hosts(workdir, 20),
-                                     fast_env, reps, cpu=True))
-        # The same fleet in play scope: one read of the shared target for the whole play.
-        results["pairs"].append(pair("gate on 20 hosts, play scope / ping on 20 hosts",
-                                     gate_playbook(workdir, fleet_target, hosts=20, scope="play"),
-                                     ping_hosts(workdir, 20), fast_env, reps, cpu=True))
+        if "1" in sections:
+            print("== 1. ad hoc module call vs ansible -m ping (goals: kms <= 1.35, taurusdb <= 1.20) ==")
+            results["pairs"].append(pair("kms_quota_info / ping", adhoc("headroom.cloud.kms_quota_info", kms_args),
+                                         ping, fast_env, reps))
+            results["pairs"].append(pair("taurusdb_quota_info / ping",
+                                         adhoc("headroom.cloud.taurusdb_quota_info", tdb_args), ping, fast_env, reps))
+
+        if "2" in sections:
+            region_pairs(results, base_env, reps, slow)
+
+        if "3" in sections:
+            print("== 3. quota_gate: 4 distinct targets vs 1, 200 ms replies (goal <= 1.3) ==")
+            four_targets = one_target + [
+                dict(service="kms", resource_type="key", kms_instance_id="kst-hzz0002demo", need=1),
+                dict(service="taurusdb", resource_type="instance", region="cn-north-4", need=1),
+                dict(service="taurusdb", resource_type="instance", region="ap-southeast-1", need=1)]
+            results["pairs"].append(pair("gate 4 targets / 1 target", gate_playbook(workdir, four_targets),
+                                         gate_playbook(workdir, one_target), slow_env, reps))
+
+        if "4" in sections:
+            print("== 4. quota_gate on 20 hosts with forks 20 vs 1 host, 200 ms replies (goal <= 2.5) ==")
+            results["pairs"].append(pair("gate 20 hosts / 1 host", gate_playbook(workdir, one_target, hosts=20),
+                                         gate_playbook(workdir, one_target, hosts=1), slow_env, reps))
+
+        if "4b" in sections:
+            print("== 4b. quota_gate vs ping on the same hosts: 1 host (goal <= 1.45), 20 hosts with forks 20 "
+                  "(goal <= 2.2), 0 ms replies ==")
+            results["pairs"].append(pair("gate on 1 host / ping on 1 host",
+                                         gate_playbook(workdir, fleet_target, hosts=1), ping_hosts(workdir, 1),
+                                         fast_env, reps, cpu=True))
+            results["pairs"].append(pair("gate on 20 hosts / ping on 20 hosts",
+                                         gate_playbook(workdir, fleet_target, hosts=20), ping_hosts(workdir, 20),
+                                         fast_env, reps, cpu=True))
+            # The same fleet in play scope: one read of the shared target for the whole play.
+            results["pairs"].append(pair("gate on 20 hosts, play scope / ping on 20 hosts",
+                                         gate_playbook(workdir, fleet_target, hosts=20, scope="play"),
+                                         ping_hosts(workdir, 20), fast_env, reps, cpu=True))
+
+        if "4c" in sections:
+            print("== 4c. what the gate adds to a deploy: a play of one task with the gate / the same play without it, "
+                  "0 ms replies ==")
+            for hosts in (1, 20):
+                results["pairs"].append(pair(
+                    "deploy on %d host%s with the gate / without" % (hosts, "s" if hosts > 1 else ""),
+                    gate_playbook(workdir, fleet_target, hosts=hosts, deploy=True),
+                    gate_playbook(workdir, fleet_target, hosts=hosts, deploy=True, gated=False), fast_env, reps,
+                    cpu=True, added=True))
 
         if args.large_fleet:
             hosts = args.large_fleet
             ping_fleet = with_forks(ping_hosts(workdir, hosts), 20)
             for scope in ("host", "play"):
+                gate = gate_playbook(workdir, fleet_target, hosts=hosts, scope=scope)
                 results["pairs"].append(pair("gate on %d hosts, %s scope / ping, forks 20" % (hosts, scope),
-                                             with_forks(gate_playbook(workdir, fleet_target, hosts=hosts, scope=scope), 20),
-                                             ping_fleet, fast_env, reps, cpu=True))
+                                             with_forks(gate, 20), ping_fleet, fast_env, reps, cpu=True))
 
-        print("== 5. peak RSS of one module process (goal <= 120 MB) ==")
-        module_env = dict(fast_env, PYTHONPATH=str(ROOT / ".cache" / "collections"))
-        results["rss_mb"] = {}
-        for module, module_args in (("kms_quota_info", kms_args), ("taurusdb_quota_info", tdb_args)):
-            results["rss_mb"][module] = module_rss(module, module_args, module_env)
-            print("%-58s %7.1f MB" % (module, results["rss_mb"][module]))
+        if "5" in sections:
+            print("== 5. peak RSS of one module process (goal <= 120 MB) ==")
+            module_env = dict(fast_env, PYTHONPATH=str(ROOT / ".cache" / "collections"))
+            results["rss_mb"] = {}
+            for module, module_args in (("kms_quota_info", kms_args), ("taurusdb_quota_info", tdb_args)):
+                results["rss_mb"][module] = module_rss(module, module_args, module_env)
+                print("%-58s %7.1f MB" % (module, results["rss_mb"][module]))
 
-        print("== 6. HTTP requests per target (goal: the minimum) ==")
-        counts = {
-            "kms, one instance named": requests_per_target(fast, adhoc("headroom.cloud.kms_quota_info", kms_args),
-                                                           fast_env),
-            "kms, 20 instances listed": requests_per_target(
-                fast, adhoc("headroom.cloud.kms_quota_info", dict(region="cn-beijing",
-                                                                  endpoint=fast.url("cn-beijing"))), fast_env),
-            "taurusdb, project_id given": requests_per_target(
-                fast, adhoc("headroom.cloud.taurusdb_quota_info", tdb_args), fast_env),
-            "taurusdb, project looked up": requests_per_target(
-                fast, adhoc("headroom.cloud.taurusdb_quota_info", dict(region="cn-north-4",
-                                                                       endpoint=fast.url("main"))), fast_env),
-        }
-        results["requests"] = counts
-        for label, count in counts.items():
-            print("%-58s %s" % (label, ", ".join("%s=%d" % item for item in sorted(count.items()))))
+        if "6" in sections:
+            print("== 6. HTTP requests per target (goal: the minimum) ==")
+            counts = {
+                "kms, one instance named": requests_per_target(fast, adhoc("headroom.cloud.kms_quota_info", kms_args),
+                                                               fast_env),
+                "kms, 20 instances listed": requests_per_target(
+                    fast, adhoc("headroom.cloud.kms_quota_info", dict(region="cn-beijing",
+                                                                      endpoint=fast.url("cn-beijing"))), fast_env),
+                "taurusdb, project_id given": requests_per_target(
+                    fast, adhoc("headroom.cloud.taurusdb_quota_info", tdb_args), fast_env),
+                "taurusdb, project looked up": requests_per_target(
+                    fast, adhoc("headroom.cloud.taurusdb_quota_info", dict(region="cn-north-4",
+                                                                           endpoint=fast.url("main"))), fast_env),
+            }
+            results["requests"] = counts
+            for label, count in counts.items():
+                print("%-58s %s" % (label, ", ".join("%s=%d" % item for item in sorted(count.items()))))
     finally:
         fast.stop()
         slow.stop()

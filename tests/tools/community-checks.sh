@@ -97,6 +97,17 @@ if ! lint_docs; then
 fi
 echo "  no problems found"
 
+step "diagrams: docs/diagrams/*.dot against their SVGs and the docsite's copies (make diagrams regenerates them)"
+if ! command -v dot >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null) \
+      || note "graphviz could not be installed (apt-get failed, see above): the SVGs are checked against the pages only"
+  else
+    note "not root or no apt-get, so graphviz cannot be installed: the SVGs are checked against the pages only"
+  fi
+fi
+python tests/tools/diagrams.py --check
+
 step "docsite: antsibull-docs sphinx-init + Sphinx HTML build, warnings as errors"
 DOCS="$WORK/docsite"
 mkdir -m 700 "$DOCS"
@@ -119,6 +130,10 @@ for page in kms_quota_info_module taurusdb_quota_info_module quota_gate_role quo
   test -s "$DOCS/build/html/collections/headroom/cloud/$page.html" || { echo "page not built: $page" >&2; exit 1; }
 done
 find "$DOCS/build/html/collections/headroom/cloud" -name '*.html' -printf '  built: %P\n' | sort
+# The diagrams reach the site inside the pages (antsibull-docs copies only .rst files): the gate guide shows two.
+shown=$(grep -o '<svg ' "$DOCS/build/html/collections/headroom/cloud/docsite/guide_quota_gate.html" | wc -l)
+[ "$shown" -ge 2 ] || { echo "the gate guide shows $shown diagrams, not 2" >&2; exit 1; }
+echo "  diagrams shown in the gate guide: $shown"
 
 step "ansible-galaxy collection build, install into an empty path, ansible-doc and one ad hoc call"
 ansible-galaxy collection build --force --output-path "$WORK/dist" . >/dev/null
