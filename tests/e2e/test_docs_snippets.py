@@ -50,6 +50,7 @@ KINDS = RUNNABLE + ("inventory", "output", "how to run", "data")
 # host name, or the failure to resolve one (the emulator is reached by address; the tests run without DNS).
 REAL_CLOUD = re.compile(r"[\w.-]*(aliyuncs\.com|myhuaweicloud\.com)|DNSFailure: [^\"\n]*")
 
+
 class ReachedRealCloud(AssertionError):
     """A read went to a cloud's public endpoint instead of the emulator."""
 
