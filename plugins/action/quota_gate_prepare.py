@@ -53,7 +53,6 @@ class ActionModule(GateStep):
         share["checks"] = checks
         return share
 
-
     def _requirements(self, args):
         """quota_gate_requirements, then what quota_gate_terraform_plan stands for, judged together."""
         omit = self.task_vars.get("omit")
@@ -108,4 +107,3 @@ def _settings(args):
         raise GateStepError("quota_gate_low_percent must be a number between 0 and 100, got %r" % (low_percent,))
     return dict(fail=flag(args.get("fail", True), "quota_gate_fail"), low_percent=number, on_unknown=on_unknown,
                 report_path=as_paths(args.get("report_path")), scope=scope)
-

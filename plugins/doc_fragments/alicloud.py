@@ -32,6 +32,8 @@ options:
       - The KMS endpoint to call instead of the region's public one, as C(host[:port]) or a URL with a scheme,
         for example a VPC endpoint C(kms-vpc.cn-hangzhou.aliyuncs.com) or C(http://127.0.0.1:8080).
       - Without a scheme HTTPS is used.
+      - The environment variable E(ALIBABA_CLOUD_KMS_ENDPOINT) is used when unset, so a shell or CI job can point
+        every call at one endpoint (the bundled emulator's wrapper sets it).
     type: str
   profile:
     description:

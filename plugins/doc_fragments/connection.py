@@ -26,7 +26,10 @@ options:
   retries:
     description:
       - How many times to retry a throttled or temporarily failing call (HTTP 429, 5xx and the vendor's throttling
-        codes), with capped exponential backoff and jitter. V(0) disables retries. At most V(10).
+        codes, such as C(Rejected.Throttling) and every C(Throttling*) code), with capped exponential backoff and
+        jitter. V(0) disables retries. At most V(10).
+      - When a reply says how long to wait (C(x-acs-retry-after), C(Retry-After)), that wait replaces the
+        backoff's, up to the same 5 second cap.
       - Refused connections, DNS and TLS failures are not retried.
     type: int
     default: 3

@@ -20,6 +20,8 @@ options:
     description:
       - The TaurusDB endpoint to call instead of the region's public one, as C(host[:port]) or a URL with a scheme.
       - Required for regions the SDK has no endpoint for. Without a scheme HTTPS is used.
+      - The environment variable E(HUAWEICLOUD_SDK_GAUSSDB_ENDPOINT) is used when unset (the bundled emulator's
+        wrapper sets it).
     type: str
   iam_endpoint:
     description:

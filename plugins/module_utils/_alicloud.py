@@ -24,6 +24,7 @@ from ansible_collections.headroom.cloud.plugins.module_utils._common import (
     parse_endpoint,
     split_endpoint,
 )
+from ansible_collections.headroom.cloud.plugins.module_utils._deferred import deferring
 from ansible_collections.headroom.cloud.plugins.module_utils._lazy_models import import_lazily
 
 ALICLOUD_ARGUMENT_SPEC = dict(
@@ -32,13 +33,16 @@ ALICLOUD_ARGUMENT_SPEC = dict(
         type="str", no_log=True, fallback=(env_fallback, ["ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALICLOUD_SECRET_KEY"])
     ),
     ecs_ram_role=dict(type="str", fallback=(env_fallback, ["ALIBABA_CLOUD_ECS_METADATA"])),
-    endpoint=dict(type="str"),
+    endpoint=dict(type="str", fallback=(env_fallback, ["ALIBABA_CLOUD_KMS_ENDPOINT"])),
     profile=dict(type="str", fallback=(env_fallback, ["ALIBABA_CLOUD_PROFILE"])),
     region=dict(type="str", fallback=(env_fallback, ["ALIBABA_CLOUD_REGION_ID", "ALICLOUD_REGION"])),
     security_token=dict(
         type="str", no_log=True, fallback=(env_fallback, ["ALIBABA_CLOUD_SECURITY_TOKEN", "ALICLOUD_SECURITY_TOKEN"])
     ),
 )
+
+# What the SDK imports for its async methods alone; the modules call the synchronous ones.
+ASYNC_ONLY = ("aiohttp",)
 
 NO_CREDENTIALS = (
     "No Alibaba Cloud credentials found. Set access_key_id and access_key_secret (environment "
@@ -49,9 +53,13 @@ NO_CREDENTIALS = (
     "role credentials from instance metadata with ecs_ram_role (ALIBABA_CLOUD_ECS_METADATA)."
 )
 
-# Codes worth another attempt: throttling and the service's own "try again"; and every 5xx
-# (ServerException) and 429 with Retry-After (ThrottlingException), whatever the code.
-RETRYABLE_CODES = ("Throttling", "Throttling.Api", "Throttling.User", "ServiceUnavailable")
+# Codes worth another attempt, whatever the HTTP status: those the alicloud Terraform provider
+# retries (aliyun/terraform-provider-alicloud, alicloud/common.go, NeedRetry): "ServiceUnavailable",
+# "Rejected.Throttling" and every code that starts with "Throttling" (Throttling, Throttling.User,
+# Throttling.Api, Throttling.Resource, ...). Also retried: every 429 and 5xx, and every reply with
+# x-acs-retry-after (the SDK raises ThrottlingException for those), whatever its code.
+RETRYABLE_CODES = ("ServiceUnavailable", "Rejected.Throttling")
+THROTTLING_PREFIX = "Throttling"
 VENDOR_EXCEPTIONS = ("ClientException", "ServerException", "ThrottlingException")
 
 HINTS = {
@@ -85,6 +93,7 @@ class AlicloudModule(HeadroomModule):
     module_kwargs = dict(required_together=[("access_key_id", "access_key_secret")])
     example_region = "cn-hangzhou"
     region_env = "ALIBABA_CLOUD_REGION_ID"
+    action_group = "group/headroom.cloud.alicloud"
 
     def credentials_source(self, params):
         """Decide where credentials come from, without touching the network.
@@ -117,8 +126,10 @@ class AlicloudModule(HeadroomModule):
 
     def _import_sdk(self):
         try:
-            # The client without its 280 model modules: they load as they are used (_lazy_models.py).
-            import_lazily("alibabacloud_kms20160120.client", ["alibabacloud_kms20160120.models"])
+            # The client without its 280 model modules: they load as they are used (_lazy_models.py); and
+            # without aiohttp, which only the SDK's async methods use, until something uses it (_deferred.py).
+            with deferring(ASYNC_ONLY):
+                import_lazily("alibabacloud_kms20160120.client", ["alibabacloud_kms20160120.models"])
         except ImportError:
             raise HeadroomError(missing_required_lib("alibabacloud-kms20160120"))
 
@@ -262,15 +273,23 @@ def classify(exc, operation, target, params):
 
 
 def _service_error(exc, where):
-    """An error answer of the service: its code, message, status and request id, and a hint."""
+    """An error answer of the service: its code, message, status and request id, whether to try
+    again and after how long (x-acs-retry-after, which the SDK reads in milliseconds), and a hint."""
     code = exc.code
+    status = getattr(exc, "status_code", None)
     data = getattr(exc, "data", None) or {}
-    retryable = code in RETRYABLE_CODES or exc.name != "ClientException"
+    throttled = _is_throttling(code, status)
+    retryable = throttled or code in RETRYABLE_CODES or exc.name != "ClientException"
     request_id = getattr(exc, "request_id", None)
+    retry_after = getattr(exc, "retry_after", None)
     return VendorError(
-        "%s failed" % where, code=code, status=getattr(exc, "status_code", None),
+        "%s failed" % where, code=code, status=status,
         message=data.get("Message") or data.get("message") or getattr(exc, "message", None),
         request_id=None if request_id in (None, "None") else request_id,
-        hint=HINTS.get(code) or (THROTTLED_HINT if code.startswith("Throttling") else SERVER_HINT if retryable else None),
-        retryable=retryable,
+        hint=HINTS.get(code) or (THROTTLED_HINT if throttled else SERVER_HINT if retryable else None),
+        retryable=retryable, retry_after=None if retry_after is None else retry_after / 1000.0,
     )
+
+
+def _is_throttling(code, status):
+    return code.startswith(THROTTLING_PREFIX) or code == "Rejected.Throttling" or status == 429

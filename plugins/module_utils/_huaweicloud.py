@@ -28,7 +28,7 @@ from ansible_collections.headroom.cloud.plugins.module_utils._common import (
 
 HUAWEICLOUD_ARGUMENT_SPEC = dict(
     access_key=dict(type="str", no_log=False, fallback=(env_fallback, ["HUAWEICLOUD_SDK_AK", "HW_ACCESS_KEY"])),
-    endpoint=dict(type="str"),
+    endpoint=dict(type="str", fallback=(env_fallback, ["HUAWEICLOUD_SDK_GAUSSDB_ENDPOINT"])),
     iam_endpoint=dict(type="str", fallback=(env_fallback, ["HUAWEICLOUD_SDK_IAM_ENDPOINT"])),
     metadata_credentials=dict(type="bool", default=False),
     project_id=dict(type="str", fallback=(env_fallback, ["HUAWEICLOUD_SDK_PROJECT_ID", "HW_PROJECT_ID"])),
@@ -46,14 +46,17 @@ NO_CREDENTIALS = (
     "(HUAWEICLOUD_SDK_CREDENTIALS_FILE); or opt in to ECS metadata credentials with metadata_credentials: true."
 )
 PROJECT_ID = re.compile(r"^[A-Za-z0-9]{32}$")
+# The API gateway's throttling codes (APIG. is the gateway's older prefix); every 429 and 5xx is retried too.
 RETRYABLE_CODES = ("APIGW.0308", "APIG.0308")
 # Host patterns of the SDK's TaurusDB region table, most common first (gaussdb-mysql.<region> is used by a few
 # regions only; it is never suggested).
 ENDPOINT_PATTERNS = ("gaussdb.%s.myhuaweicloud.com", "gaussdbformysql.%s.myhuaweicloud.com")
 
+AUTH_HINT = ("The access_key / secret_key pair (or the security_token) was refused: check HUAWEICLOUD_SDK_AK "
+             "and HUAWEICLOUD_SDK_SK, and that temporary credentials have not expired.")
 HINTS = {
-    "APIGW.0301": "The access_key / secret_key pair (or the security_token) was refused: check HUAWEICLOUD_SDK_AK "
-    "and HUAWEICLOUD_SDK_SK, and that temporary credentials have not expired.",
+    "APIGW.0301": AUTH_HINT,
+    "APIG.0301": AUTH_HINT,
     "APIGW.0101": "The endpoint does not serve this API; check endpoint and region.",
     "APIGW.0308": "The API is throttled for this account; raise retries or lower forks.",
     "APIG.0308": "The API is throttled for this account; raise retries or lower forks.",
@@ -63,6 +66,16 @@ HINTS = {
     "enterprise_project.",
     "DBS.280238": "The service does not support this DB engine or version in this region.",
 }
+# ShowGaussMySqlQuotas (the enterprise projects' quotas) is documented as in open beta, enabled per
+# account by a service ticket; what an account without it receives is not documented. So any 403
+# or 404 from it says so, besides what its code says.
+ENTERPRISE_QUOTAS_OPERATION = "ShowGaussMySqlQuotas"
+OPEN_BETA_HINT = (
+    "ShowGaussMySqlQuotas (enterprise project quotas) is in open beta for TaurusDB and is enabled per account "
+    "by a service ticket to Huawei Cloud: this account may not have it yet. The tenant's instance quota can "
+    "still be read and gated without it: leave enterprise_project out (vCPU and RAM quotas exist per enterprise "
+    "project only)."
+)
 # How the SDK reports a failed IAM project lookup: code and request id exist only in this text.
 _IAM_FAILURE = re.compile(
     r"status_code:(?P<status>\d+),request_id:(?P<request_id>[^,]*),error_code:(?P<code>[^,]*),"
@@ -78,6 +91,7 @@ class HuaweicloudModule(HeadroomModule):
     endpoint_options = ("endpoint", "iam_endpoint")
     example_region = "cn-north-4"
     region_env = "HUAWEICLOUD_SDK_REGION"
+    action_group = "group/headroom.cloud.huaweicloud"
     target_id = "project_id"
 
     def check_target(self, params):
@@ -135,7 +149,7 @@ class HuaweicloudModule(HeadroomModule):
         """A GaussDB (TaurusDB) client whose successful raw HTTP replies reach ``client.raw``.
 
         Building it resolves the project id through IAM when project_id is not set; that lookup
-        runs inside the SDK's build(), so the build is one call of the call layer too.
+        runs inside the SDK's build(), so that build is one call of the call layer too.
         """
         from huaweicloudsdkcore.http.http_config import HttpConfig
         from huaweicloudsdkcore.http.http_handler import HttpHandler
@@ -154,8 +168,12 @@ class HuaweicloudModule(HeadroomModule):
         raw = RawReplies()
 
         def keep(response=None, **unused):
-            if response is not None and response.status_code < 300:
+            if response is None:
+                return
+            if response.status_code < 300:
                 raw.reply = response
+            else:  # the SDK's exception keeps no headers: the wait a failed reply asks for is kept here
+                raw.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
 
         handler = HttpHandler().add_response_handler(keep)
         # The SDK logs failures at ERROR level to stderr; this module reports them itself.
@@ -165,7 +183,10 @@ class HuaweicloudModule(HeadroomModule):
             return GaussDBClient.new_builder().with_http_config(config).with_credentials(self.credentials(params)) \
                 .with_region(region).with_http_handler(handler).build()
 
-        client = self.call(params, "IAM project lookup", "region %s" % params["region"], build)
+        if params["project_id"]:
+            client = build()  # nothing to look up: no request, so nothing to retry or count
+        else:
+            client = self.call(params, "IAM project lookup", "region %s" % params["region"], build)
         client.raw = raw
         return client
 
@@ -196,12 +217,8 @@ class HuaweicloudModule(HeadroomModule):
 def classify(exc, operation, target, params):
     """Turn anything the Huawei SDK raises into a VendorError a person can act on."""
     where = "%s%s" % (operation or "the call", " for %s" % target if target else "")
-    status = getattr(exc, "status_code", None)
-    if status == 429 and getattr(exc, "error_code", None) == "429":
-        # The SDK's HTTP transport gives up on a 429 itself and keeps neither body nor request id.
-        return _vendor_error(where, 429, "Throttled", "the service answered HTTP 429 Too Many Requests", None)
-    if status is not None and hasattr(exc, "error_code"):
-        return _vendor_error(where, status, exc.error_code, exc.error_msg, exc.request_id)
+    if getattr(exc, "status_code", None) is not None and hasattr(exc, "error_code"):
+        return _service_answer(exc, operation, where)
     text = getattr(exc, "error_msg", None) or str(exc)
     iam = parse_iam_failure(text)
     if iam is not None:
@@ -217,6 +234,30 @@ def classify(exc, operation, target, params):
         endpoint = params.get("endpoint") or "the TaurusDB endpoint of %s" % params.get("region")
     code, message, hint = connection_problem(text, endpoint)
     return VendorError("%s failed" % where, code=code, message=message, hint=hint)
+
+
+def _service_answer(exc, operation, where):
+    """An HTTP error answer, as the SDK's exception carries it."""
+    status = exc.status_code
+    if status == 429 and exc.error_code == "429":
+        # The SDK's HTTP transport gives up on a 429 itself and keeps neither body nor request id.
+        return _vendor_error(where, 429, "Throttled", "the service answered HTTP 429 Too Many Requests", None)
+    error = _vendor_error(where, status, exc.error_code, exc.error_msg, exc.request_id)
+    if operation == ENTERPRISE_QUOTAS_OPERATION and status in (403, 404):
+        error.hint = OPEN_BETA_HINT + (" " + error.hint if error.hint else "")
+    return error
+
+
+def retry_after_seconds(value):
+    """A Retry-After header (seconds, or an HTTP date) as seconds to wait; None when absent or unreadable."""
+    if not value:
+        return None
+    from urllib3.util.retry import Retry
+
+    try:
+        return Retry().parse_retry_after(value)
+    except Exception:  # an unreadable header is no request to wait: the backoff applies
+        return None
 
 
 def parse_iam_failure(text):

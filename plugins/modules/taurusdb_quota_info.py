@@ -27,7 +27,8 @@ options:
         TaurusDB quotas were never set (the service lists it with quotas of 0 and something available) is an error
         too, C(EnterpriseProjectQuotaNotSet), since what it may still create cannot be told.
       - Huawei Cloud documents C(ShowGaussMySqlQuotas) as in public beta, to be enabled for an account by a service
-        ticket; an account without it gets the service's refusal, with its code and request id.
+        ticket; an account without it gets the service's refusal, with its code and request id. Any 403 or 404 from
+        that API says so, and that the tenant's instance quota can still be gated without O(enterprise_project).
     type: str
     version_added: 0.2.0
   flavors:
@@ -62,8 +63,9 @@ notes:
     is used only when O(metadata_credentials) is V(true).
 seealso:
   - module: headroom.cloud.kms_quota_info
-  - ref: ansible_collections.headroom.cloud.docsite.guide_quota_gate
-    description: Gating provisioning with the P(headroom.cloud.quota_gate#role) role.
+  - name: Gating provisioning with the quota_gate role
+    description: The guide to the P(headroom.cloud.quota_gate#role) role, in the collection's documentation.
+    link: https://github.com/headroom-cloud/headroom.cloud/blob/main/docs/docsite/rst/guide_quota_gate.rst
 """
 
 EXAMPLES = r"""
@@ -87,6 +89,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+attempts:
+  description:
+    - The number of API requests the read sent, the IAM project lookup and retries included; more than the calls
+      it made when a call was retried (throttling, a server-side failure).
+  returned: success, without O(targets)
+  type: int
+  sample: 1
+  version_added: 0.2.0
 enterprise_project:
   description: The enterprise project that was read.
   returned: success with O(enterprise_project), without O(targets)
@@ -205,14 +215,15 @@ request_ids:
   version_added: 0.2.0
 results:
   description:
-    - With O(targets), one entry per target in the order given. A target that was read has RV(project_id),
-      RV(quotas), RV(region) and RV(request_id); one that could not be read has C(failed=true), C(msg) and C(error)
+    - With O(targets), one entry per target in the order given. A target that was read has RV(attempts),
+      RV(project_id), RV(quotas), RV(region) and RV(request_id); one that could not be read has C(failed=true), C(msg) and C(error)
       (C(code), C(message), C(request_id), C(http_status), C(attempts)).
   returned: when O(targets) is set
   type: list
   elements: dict
   sample:
-    - project_id: 054e292c9880d4992f02c0196d3ea468
+    - attempts: 1
+      project_id: 054e292c9880d4992f02c0196d3ea468
       quotas:
         - {available: 46, quota: 50, resource_type: instance, unlimited: false, usage_percent: 8.0, used: 4}
       region: cn-north-4
@@ -221,6 +232,7 @@ results:
 
 import json
 import re
+from functools import partial
 
 from ansible_collections.headroom.cloud.plugins.module_utils._call import VendorError
 from ansible_collections.headroom.cloud.plugins.module_utils._huaweicloud import HuaweicloudModule
@@ -271,8 +283,10 @@ class TaurusdbQuotaInfo(HuaweicloudModule):
             result.update(self.read_enterprise_project(client, params, where))
         else:
             result.update(self.read_project(client, params, where))
-        if params["flavors"]:
-            result["flavors"] = [self.read_flavor(client, params, where, spec_code) for spec_code in params["flavors"]]
+        if params["flavors"]:  # one call per flavor, those calls together
+            outcomes = yield [partial(self.read_flavor, client, params, where, spec_code)
+                              for spec_code in params["flavors"]]
+            result["flavors"] = [outcome.get() for outcome in outcomes]
         return result
 
     def read_project(self, client, params, where):

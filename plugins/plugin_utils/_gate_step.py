@@ -144,8 +144,8 @@ class GateStep(ActionBase):
             if endpoints is not None and not (isinstance(endpoints, dict) and all(
                     isinstance(v, str) for v in endpoints.values())):
                 raise GateStepError("quota_gate_%s.endpoints must map each region to its endpoint, for example "
-                                    "{cn-hangzhou: kms-vpc.cn-hangzhou.aliyuncs.com}; got %r" % (service.overrides,
-                                                                                                endpoints))
+                                    "{cn-hangzhou: kms-vpc.cn-hangzhou.aliyuncs.com}; got %r" % (
+                                        service.overrides, endpoints))
             bases[name] = dict((k, v) for k, v in base.items() if k not in GATE_OPTIONS)
         return bases
 

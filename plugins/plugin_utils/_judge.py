@@ -38,8 +38,8 @@ def pick_record(check, result):
     matching = [r for r in result.get("quotas") or [] if r.get("resource_type") == check["resource_type"]
                 and r.get("kms_instance_id") == (instance or r.get("kms_instance_id"))]
     if not matching:
-        return None, "the service did not report a %s quota%s" % (check["resource_type"],
-                                                                   " for %s" % instance if instance else "")
+        where = " for %s" % instance if instance else ""
+        return None, "the service did not report a %s quota%s" % (check["resource_type"], where)
     return _answers_for(check, matching[0])
 
 
@@ -123,7 +123,7 @@ def _summary(lines, failures):
         return "Quota gate passed: all %d requirements fit%s." % (
             len(requirements(gated)), " (%d more not gated)" % not_gated if not_gated else "")
     summary = "Quota gate failed: %d of %d requirements cannot be met:\n- %s" % (
-        len(requirements(failures)), len(requirements(gated)), "\n- ".join(l["judged"]["message"] for l in failures))
+        len(requirements(failures)), len(requirements(gated)), "\n- ".join(line["judged"]["message"] for line in failures))
     if any(line["earlier"] for line in failures):
         summary += "\n" + RELEASE_HINT
     return summary

@@ -585,3 +585,89 @@ def test_flavors_answer_202_need_an_availability_zone_mode_and_filter_by_spec_co
     none = hw_call(emu.url(), path, [("availability_zone_mode", "multi"), ("spec_code", "nope")])
     assert none.json() == {"flavors": []}
     assert emu.requests()[-1]["operation"] == "ShowGaussMySqlFlavors"
+
+
+# --- scenario options of what the live services do (issue 19) -----------------------------------------------
+
+def test_an_untyped_call_can_be_answered_with_some_types_only_and_a_typed_one_still_filters(emu):
+    def change(scenario):
+        scenario["alicloud"]["instances"][0]["untyped_types"] = ["key"]
+        scenario["alicloud"]["untyped_types"] = ["key", "qps"]  # the default of every other instance
+    with_changes(emu, change)
+    untyped = quotas_of(emu).json()["KmsInstanceQuotaInfos"]
+    assert [q["ResourceType"] for q in untyped] == ["key"]
+    typed = ali_call(hz(emu), "GetKmsInstanceQuotaInfos", {
+        "KmsInstanceId": "kst-hzz0001", "ResourceType": "secret"}).json()["KmsInstanceQuotaInfos"]
+    assert typed == [quota("secret", 100, 5)]
+    shanghai = ali_call(emu.url("cn-shanghai"), "GetKmsInstanceQuotaInfos", {"KmsInstanceId": "kst-sha0001"})
+    assert shanghai.json()["KmsInstanceQuotaInfos"] == []  # only key and qps, and it has vpc only
+    with_changes(emu, lambda s: None)
+    assert len(quotas_of(emu).json()["KmsInstanceQuotaInfos"]) == 3  # without the option: every entry
+
+
+@pytest.mark.parametrize("code, message", [("Rejected.Throttling", "Request was denied due to flow control."),
+                                           ("Throttling.Resource", "Request was denied due to resource flow control.")])
+def test_throttling_as_a_400_with_the_wait_the_sdk_reads(emu, code, message):
+    set_instance_fault(emu, "kst-hzz0001", {"throttle_first": 2, "throttle_code": code, "throttle_status": 400,
+                                            "retry_after": 250})
+    first, second, third = (quotas_of(emu) for dummy in range(3))
+    assert (first.status_code, first.json()["Code"], first.json()["Message"]) == (400, code, message)
+    assert first.headers["x-acs-retry-after"] == "250" and second.status_code == 400
+    assert third.status_code == 200 and "x-acs-retry-after" not in third.headers
+
+
+def test_huawei_server_errors_can_ask_for_a_wait_in_seconds(emu):
+    def change(scenario):
+        scenario["huaweicloud"]["projects"][0]["fault"] = {"server_error_first": 1, "retry_after": 2}
+    with_changes(emu, change)
+    path = f"/v3/{PROJECT_N4}/project-quotas"
+    unavailable, ok = (hw_call(emu.url(), path) for dummy in range(2))
+    assert (unavailable.status_code, unavailable.headers["Retry-After"]) == (503, "2")
+    assert ok.status_code == 200 and "Retry-After" not in ok.headers
+
+
+def test_an_instance_in_a_bad_state_among_healthy_ones(emu):
+    listed = ali_call(hz(emu), "ListKmsInstances", {"PageNumber": "2"})  # two per page in this scenario
+    assert "kst-hzz0003" in [i["KmsInstanceId"] for i in listed.json()["KmsInstances"]["KmsInstance"]]
+    bad = quotas_of(emu, "kst-hzz0003")
+    assert (bad.status_code, bad.json()["Code"]) == (403, "Forbidden.DKMSInstanceStateInvalid")
+    assert quotas_of(emu, "kst-hzz0001").status_code == 200
+
+
+@pytest.mark.parametrize("refusal, status, code", [("unpublished", 404, "APIGW.0101"),
+                                                   ("forbidden", 403, "APIGW.0302")])
+def test_the_enterprise_project_api_refused_to_an_account_without_the_open_beta(emu, refusal, status, code):
+    def change(scenario):
+        scenario["huaweicloud"]["projects"][0]["enterprise_quotas_api"] = refusal
+    with_changes(emu, change)
+    refused = hw_call(emu.url(), f"/v3/{PROJECT_N4}/quotas")
+    assert (refused.status_code, refused.json()["error_code"]) == (status, code)
+    assert refused.json()["request_id"] == refused.headers["X-Request-Id"]
+    assert hw_call(emu.url(), f"/v3/{PROJECT_N4}/project-quotas").status_code == 200  # the tenant's quota still answers
+    assert hw_call(emu.url(), f"/v3/{PROJECT_N4}/quotas", secret="wrong").status_code == 401  # auth first
+
+
+def test_flavors_can_answer_200_like_the_live_service(emu):
+    def change(scenario):
+        scenario["huaweicloud"]["flavors_status"] = 200
+        scenario["huaweicloud"]["flavors"] = {"cn-north-4": [{"vcpus": "8", "ram": "32", "spec_code": "s1"}]}
+    with_changes(emu, change)
+    reply = hw_call(emu.url(), f"/v3/{PROJECT_N4}/flavors/gaussdb-mysql", [("availability_zone_mode", "single")])
+    assert reply.status_code == 200 and reply.json()["flavors"][0]["spec_code"] == "s1"
+
+
+def test_every_vendor_code_the_emulator_sends_has_its_source_in_the_spec():
+    """SPEC.md's table of vendor codes names where each code comes from, or that it is assumed."""
+    import re
+
+    spec = (HERE / "SPEC.md").read_text()
+    table = spec[spec.index("## Vendor codes and their sources"):]
+    code = re.compile(r'"((?:APIGW?|DBS|IAM)\.\d{4,6}|(?:[A-Z][A-Za-z]+\.)+[A-Z][A-Za-z]+|Throttling|'
+                      r'ServiceUnavailable|InvalidParameter|SignatureDoesNotMatch|IncompleteSignature)"')
+    sent = set()
+    for source in (HERE / "cloudemu").glob("*.py"):
+        sent.update(code.findall(source.read_text()))
+    assert sent, "the pattern found no code at all"
+    sent.discard("IAM.ListProjects")  # an operation name of the log, not a vendor code
+    missing = sorted(c for c in sent if "`%s`" % c not in table)
+    assert not missing, missing

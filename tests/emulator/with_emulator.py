@@ -8,6 +8,9 @@ The command sees, besides its own environment:
   HEADROOM_KMS_ENDPOINT            the KMS endpoint of the scenario's default Alibaba region
   HEADROOM_KMS_ENDPOINT_<REGION>   the KMS endpoint of each Alibaba region, e.g. ..._CN_SHANGHAI
   HEADROOM_TAURUSDB_ENDPOINT       the TaurusDB endpoint (the main URL)
+  ALIBABA_CLOUD_KMS_ENDPOINT       the same as HEADROOM_KMS_ENDPOINT, in the variable kms_quota_info reads
+  HUAWEICLOUD_SDK_GAUSSDB_ENDPOINT the same as HEADROOM_TAURUSDB_ENDPOINT, in the variable taurusdb_quota_info
+                                   reads (so ad hoc calls without endpoint= reach the emulator)
   HUAWEICLOUD_SDK_IAM_ENDPOINT     the IAM endpoint (the main URL)
 and the scenario's first credentials of each cloud in the vendors' own variables
 (ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, HUAWEICLOUD_SDK_AK/SK), unless --no-credentials.
@@ -37,6 +40,7 @@ def emulator_environment(emu, scenario, credentials=True):
     env = {
         "HEADROOM_EMULATOR_URL": emu.url("main"),
         "HEADROOM_TAURUSDB_ENDPOINT": emu.url("main"),
+        "HUAWEICLOUD_SDK_GAUSSDB_ENDPOINT": emu.url("main"),
         "HUAWEICLOUD_SDK_IAM_ENDPOINT": emu.url("main"),
         # Nothing here may reach for a cloud metadata address.
         "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
@@ -45,7 +49,7 @@ def emulator_environment(emu, scenario, credentials=True):
     for region in emu.ports.get("kms", {}):
         env["HEADROOM_KMS_ENDPOINT_" + region.upper().replace("-", "_")] = emu.url(region)
         if region == default_region:
-            env["HEADROOM_KMS_ENDPOINT"] = emu.url(region)
+            env["HEADROOM_KMS_ENDPOINT"] = env["ALIBABA_CLOUD_KMS_ENDPOINT"] = emu.url(region)
     if credentials:
         for access_key, entry in list(scenario.get("alicloud", {}).get("credentials", {}).items())[:1]:
             env.update(ALIBABA_CLOUD_ACCESS_KEY_ID=access_key, ALIBABA_CLOUD_ACCESS_KEY_SECRET=entry["secret"])

@@ -11,6 +11,24 @@ from .faults import apply_faults, merged_fault, sleep_latency
 from .signing import parse_auth_fields, verify_acs3
 
 
+# Where each Alibaba code below comes from (see also SPEC.md, "Vendor codes and their sources"):
+# - InvalidParameter, Forbidden.DKMSInstanceNotFound, Forbidden.DKMSInstanceStateInvalid: the
+#   GetKmsInstanceQuotaInfos API reference, error codes (status and message as listed there).
+# - Throttling*, Rejected.Throttling, ServiceUnavailable: codes the alicloud Terraform provider retries
+#   (aliyun/terraform-provider-alicloud, alicloud/common.go, NeedRetry); their statuses and messages are assumed.
+# - the signature and access-key codes (signing.py) and InvalidAction.NotFound: assumed, Alibaba Cloud's common
+#   OpenAPI errors (no copy of that page here).
+THROTTLE_MESSAGES = {
+    "Throttling.User": "Request was denied due to user flow control.",
+    "Throttling.Api": "Request was denied due to api flow control.",
+    "Throttling.Resource": "Request was denied due to resource flow control.",
+    "Rejected.Throttling": "Request was denied due to flow control.",
+}
+# The SDK reads x-acs-retry-after as milliseconds (alibabacloud_tea_openapi utils.get_throttling_time_left,
+# darabonba.core sleeps retry_after / 1000 s).
+RETRY_AFTER_HEADER = "x-acs-retry-after"
+
+
 class AliDialect:
     """Alibaba RPC error bodies (RequestId, HostId, Code, Message, Recommend)."""
 
@@ -33,12 +51,22 @@ class AliDialect:
         return Reply(status, body, "application/json;charset=utf-8", self.headers())
 
     def throttle(self, fault) -> Reply:
-        return self.error(int(fault.get("throttle_status", 429)), fault.get("throttle_code", "Throttling.User"),
-                          "Request was denied due to user flow control.")
+        code = fault.get("throttle_code", "Throttling.User")
+        reply = self.error(int(fault.get("throttle_status", 429)), code,
+                           THROTTLE_MESSAGES.get(code, "Request was denied due to flow control."))
+        return with_retry_after(reply, fault)
 
     def server_error(self, fault) -> Reply:
-        return self.error(int(fault.get("server_error_status", 503)), "ServiceUnavailable",
-                          "The request has failed due to a temporary failure of the server.")
+        reply = self.error(int(fault.get("server_error_status", 503)), "ServiceUnavailable",
+                           "The request has failed due to a temporary failure of the server.")
+        return with_retry_after(reply, fault)
+
+
+def with_retry_after(reply: Reply, fault) -> Reply:
+    """The fault's `retry_after` (milliseconds) as x-acs-retry-after, when it sets one."""
+    if fault.get("retry_after") is not None:
+        reply.headers[RETRY_AFTER_HEADER] = str(fault["retry_after"])
+    return reply
 
 
 def kms_region(ex: Exchange, scenario: dict) -> str:
@@ -86,11 +114,21 @@ def kms_get_quotas(ali, ex, account, region, dialect) -> Reply:
         return dialect.error(403, "Forbidden.DKMSInstanceStateInvalid", "The DKMS Instance state is invalid.")
     body = {"KmsInstanceId": instance_id}
     if "quotas" in inst:
-        quotas = inst["quotas"]
-        if resource_type is not None and isinstance(quotas, list):
-            quotas = [q for q in quotas if isinstance(q, dict) and q.get("ResourceType") == resource_type]
-        body["KmsInstanceQuotaInfos"] = quotas
+        body["KmsInstanceQuotaInfos"] = answered_quotas(ali, inst, resource_type)
     return dialect.ok(body)
+
+
+def answered_quotas(ali, inst, resource_type):
+    """The quota list a call answers: the entries of its ResourceType; without one, every entry, or only
+    those of `untyped_types` (the instance's, else the scenario's), since what the live service answers
+    to an untyped call is not documented (the API reference's example answers `key` only)."""
+    quotas = inst["quotas"]
+    if not isinstance(quotas, list):
+        return quotas
+    kept = [resource_type] if resource_type is not None else inst.get("untyped_types", ali.get("untyped_types"))
+    if kept is None:
+        return quotas
+    return [q for q in quotas if isinstance(q, dict) and q.get("ResourceType") in kept]
 
 
 def kms_list_instances(ali, ex, account, region, dialect) -> Reply:

@@ -190,9 +190,9 @@ def test_read_passes_the_hosts_own_options_and_secrets_to_the_module_only():
 def test_both_services_are_read_in_one_step_each_by_one_module_run():
     batch = Batch({"web1": role_vars(requirements=[dict(service="kms", resource_type="key", kms_instance_id=KST1),
                                                    dict(service="taurusdb", resource_type="instance")])})
-    batch.answer = lambda module, args: {"results": [kms_result(12, 0, instance=KST1) if "kms" in module else dict(
-        region="cn-north-4", project_id="p" * 32, quotas=[dict(resource_type="instance", quota=50, used=4, available=46,
-                                                                unlimited=False)])]}
+    tenant = dict(region="cn-north-4", project_id="p" * 32, quotas=[dict(
+        resource_type="instance", quota=50, used=4, available=46, unlimited=False)])
+    batch.answer = lambda module, args: {"results": [kms_result(12, 0, instance=KST1) if "kms" in module else tenant]}
     prepared, judged = batch.gate()
     assert sorted(module for unused, module, unused_args in batch.modules) == [
         "headroom.cloud.kms_quota_info", "headroom.cloud.taurusdb_quota_info"]

@@ -26,7 +26,7 @@ def load(name):
 
 
 def check(error, expect):
-    for field in ("code", "status", "request_id", "retryable", "message", "hint"):
+    for field in ("code", "status", "request_id", "retryable", "message", "hint", "retry_after"):
         if field in expect:
             assert getattr(error, field) == expect[field], field
     if "hint_starts" in expect:
@@ -95,6 +95,29 @@ def test_every_mapped_code_is_pinned_by_a_fixture():
     assert set(_alicloud.HINTS) | set(_alicloud.RETRYABLE_CODES) <= ali
     hw = set(case["sdk_error"]["error_code"] for case in json.loads((FIXTURES / "huaweicloud_errors.json").read_text()))
     assert (set(_huaweicloud.HINTS) - {"Throttled"}) | set(_huaweicloud.RETRYABLE_CODES) <= hw
+
+
+@pytest.mark.parametrize("name", ["alicloud_errors.json", "alicloud_transport_errors.json", "huaweicloud_errors.json",
+                                  "huaweicloud_iam_failures.json"])
+def test_every_fixture_says_where_its_vendor_answer_comes_from(name):
+    """A vendor page, an SDK source, a Terraform provider, or in so many words: assumed or invented."""
+    for case in json.loads((FIXTURES / name).read_text()):
+        assert case.get("source", "").strip(), case["case"]
+
+
+def test_a_refused_enterprise_quota_api_names_the_open_beta_and_what_still_works():
+    from huaweicloudsdkcore.exceptions import exceptions
+
+    for status, code in ((404, "APIGW.0101"), (403, "APIGW.0302"), (403, "DBS.280013")):
+        exc = exceptions.ClientRequestException(status, exceptions.SdkError("R-1", code, "refused"))
+        error = _huaweicloud.classify(exc, "ShowGaussMySqlQuotas", "project x in cn-north-4", TDB_PARAMS)
+        assert error.hint.startswith("ShowGaussMySqlQuotas (enterprise project quotas) is in open beta for TaurusDB "
+                                     "and is enabled per account by a service ticket"), error.hint
+        assert "leave enterprise_project out" in error.hint
+        assert error.code == code and error.status == status
+    same = exceptions.ClientRequestException(404, exceptions.SdkError("R-2", "APIGW.0101", "no such API"))
+    other = _huaweicloud.classify(same, "ShowGaussMySqlProjectQuotas", "project x in cn-north-4", TDB_PARAMS)
+    assert "open beta" not in other.hint  # only that API is in open beta
 
 
 def test_an_unknown_region_suggests_an_endpoint_of_the_sdks_own_host_pattern():

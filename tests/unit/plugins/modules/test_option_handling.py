@@ -80,17 +80,20 @@ def test_taurusdb_bad_options_are_named(args, expected, capsys):
     [
         (kms_quota_info, {"region": "cn-hangzhou", "resource_types": ["keys"]}, "value of resource_types must be one"),
         (taurusdb_quota_info, {"region": "cn-north-4", "language": "fr-fr"}, "value of language must be one of"),
-        (kms_quota_info, {}, "region is missing: set region, or the environment variable ALIBABA_CLOUD_REGION_ID"),
-        (taurusdb_quota_info, {}, "region is missing: set region, or the environment variable HUAWEICLOUD_SDK_REGION"),
+        (kms_quota_info, {}, "region is missing: set region (in a play, also through module_defaults for "
+         "group/headroom.cloud.alicloud), or the environment variable ALIBABA_CLOUD_REGION_ID"),
+        (taurusdb_quota_info, {}, "region is missing: set region (in a play, also through module_defaults for "
+         "group/headroom.cloud.huaweicloud), or the environment variable HUAWEICLOUD_SDK_REGION"),
         (kms_quota_info, {"region": "cn-hangzhou", "targets": []}, "targets is empty"),
-        (kms_quota_info, {"targets": [{"region": "cn-hangzhou"}, {"kms_instance_id": "kst-ab12"}]},
-         "targets[1]: region is missing"),
-        (kms_quota_info, {"region": "cn-hangzhou", "targets": [{"kms_instance_id": "kst-ab12"}, {"kms_instance_id": "x"}]},
-         "targets[1]: kms_instance_id 'x' is not a KMS instance id"),
+        # With targets, an item's own bad options are that item's failure, named without an internal index.
+        (kms_quota_info, {"targets": [{"kms_instance_id": "kst-ab12"}]},
+         "1 of 1 targets could not be read: Invalid options: region is missing"),
+        (kms_quota_info, {"region": "cn-hangzhou", "targets": [{"kms_instance_id": "x"}]},
+         "1 of 1 targets could not be read: Invalid options: kms_instance_id 'x' is not a KMS instance id"),
         (taurusdb_quota_info, {"region": "cn-north-4", "targets": [{"project_id": "short"}]},
-         "targets[0]: project_id 'short' is not a project id"),
+         "Invalid options: project_id 'short' is not a project id"),
         (taurusdb_quota_info, {"region": "cn-north-4", "targets": [{"endpoint": "ftp://x"}]},
-         "targets[0]: endpoint 'ftp://x' is not host[:port]"),
+         "Invalid options: endpoint 'ftp://x' is not host[:port]"),
         (kms_quota_info, {"region": "cn-hangzhou", "access_key_id": "LTAIx"}, "parameters are required together"),
         (taurusdb_quota_info, {"region": "cn-north-4", "secret_key": "x"}, "parameters are required together"),
     ],

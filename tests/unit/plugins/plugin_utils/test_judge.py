@@ -275,9 +275,9 @@ def test_play_scope_sums_across_hosts_and_names_each_host():
 def test_play_scope_never_sums_quotas_of_other_accounts():
     def read(service, target, settings):
         return kms_result(20, 14, instance="kst-abcd1" if settings is None else "kst-other1")
+    other_account = {"kms": {"access_key_id": "B", "region": "cn-hangzhou"}, "taurusdb": {}}
     report, unused = play([("web1", [keys("k", 2)], None), ("web2", [keys("k", 2)], None),
-                           ("db1", [keys("k", 2, kms_instance_id="kst-other1")], {
-                               "kms": {"access_key_id": "B", "region": "cn-hangzhou"}, "taurusdb": {}})], read)
+                           ("db1", [keys("k", 2, kms_instance_id="kst-other1")], other_account)], read)
     assert [(c["host"], c["status"], c["need_total"]) for c in report["checks"]] == [
         ("web1", "low", 4), ("web2", "low", 4), ("db1", "ok", 2)]
 

@@ -41,8 +41,7 @@ def test_need_refuses_what_is_not_a_whole_number_naming_the_requirement(given):
 
 def test_negative_counts_and_percentages_out_of_range_are_refused():
     assert "need must be 0 or more, got -1" in refused(dict(KEY, need="-1"))
-    assert "nodes must be 1 or more, got 0" in refused(dict(service="taurusdb", flavor="f", nodes=0,
-                                                           enterprise_project="e"))
+    assert "nodes must be 1 or more, got 0" in refused(dict(service="taurusdb", flavor="f", nodes=0, enterprise_project="e"))
     assert "max_usage_percent must be between 0 and 100, got 101" in refused(dict(KEY, max_usage_percent="101"))
     assert "max_usage_percent must be a number, got true" in refused(dict(KEY, max_usage_percent=True))
     assert one(max_usage_percent="87.5")["max_usage_percent"] == 87.5
