@@ -50,31 +50,10 @@ KINDS = RUNNABLE + ("inventory", "output", "how to run", "data")
 # host name, or the failure to resolve one (the emulator is reached by address; the tests run without DNS).
 REAL_CLOUD = re.compile(r"[\w.-]*(aliyuncs\.com|myhuaweicloud\.com)|DNSFailure: [^\"\n]*")
 
-ENDPOINTS_FROM_ENVIRONMENT = (
-    "planned: the modules read ALIBABA_CLOUD_KMS_ENDPOINT / HUAWEICLOUD_SDK_GAUSSDB_ENDPOINT when no endpoint is set, "
-    "and tests/emulator/with_emulator.py exports both; until then a play without endpoint lines reads the real cloud")
-# The cases that need a feature that has not landed yet, by id (see ids()). Each fails, until it lands, only
-# by reaching for the real cloud (ReachedRealCloud); strict, so that each passing case says it has landed.
-PENDING = {
-    "README:gate-a-provisioning-play:1": ENDPOINTS_FROM_ENVIRONMENT,
-    "README:gate-a-provisioning-play:1:output-1": ENDPOINTS_FROM_ENVIRONMENT,
-    "README:the-modules-on-their-own:1": ENDPOINTS_FROM_ENVIRONMENT,
-    "README:the-modules-on-their-own:2": ENDPOINTS_FROM_ENVIRONMENT,
-    "guide_quota_gate:a-first-gate:1": ENDPOINTS_FROM_ENVIRONMENT,
-    "guide_quota_gate:a-first-gate:1:output-2": ENDPOINTS_FROM_ENVIRONMENT,
-    "guide_quota_gate:requirements-that-share-a-quota:1": ENDPOINTS_FROM_ENVIRONMENT,
-    "guide_quota_gate:taurusdb-what-a-create-call-consumes-by-flavor:1": ENDPOINTS_FROM_ENVIRONMENT,
-    "guide_quota_gate:many-hosts-one-quota-quota_gate_scope:1": ENDPOINTS_FROM_ENVIRONMENT,
-    "guide_quota_gate:several-gates-in-one-play-claims:1": ENDPOINTS_FROM_ENVIRONMENT,
-    "guide_quota_gate:several-gates-in-one-play-claims:1:output-1": ENDPOINTS_FROM_ENVIRONMENT,
-    "guide_quota_gate:tags-the-gate-always-runs:1": ENDPOINTS_FROM_ENVIRONMENT,
-    "guide_quota_gate:catching-the-failure:1": ENDPOINTS_FROM_ENVIRONMENT,
-    "guide_offline_testing:run-a-playbook-against-it:1": ENDPOINTS_FROM_ENVIRONMENT,
-}
-
 
 class ReachedRealCloud(AssertionError):
-    """A read went to a cloud's public endpoint instead of the emulator."""
+    """A read went to a cloud's public endpoint instead of the emulator: the example, run as the offline guide
+    says, does not reach the emulator."""
 
 
 @dataclass
@@ -301,10 +280,7 @@ def judge(proc, outcome, context):
     return flat(output)
 
 
-@pytest.mark.parametrize("name, path, snippet, variant", [
-    pytest.param(*case, id=case[0], marks=[pytest.mark.xfail(raises=ReachedRealCloud, strict=True,
-                                                             reason=PENDING[case[0]])] if case[0] in PENDING else [])
-    for case in CASES])
+@pytest.mark.parametrize("name, path, snippet, variant", [pytest.param(*case, id=case[0]) for case in CASES])
 def test_snippet_runs_as_the_text_says(name, path, snippet, variant, run_env, tmp_path):
     command = how_to_run(path)
     context = "%s:%d (%s)" % (path.name, (variant or snippet).block.line, name)
@@ -342,10 +318,6 @@ def test_every_code_block_of_the_guides_is_marked(path):
 def test_the_readme_gate_example_and_ad_hoc_commands_are_run():
     kinds = sorted({(s.block.section, s.kind) for s in snippets_of(README)[0]})
     assert ("gate-a-provisioning-play", "play") in kinds and ("the-modules-on-their-own", "adhoc") in kinds, kinds
-
-
-def test_every_pending_case_exists():
-    assert sorted(set(PENDING) - {case[0] for case in CASES}) == []
 
 
 def test_markers_are_read_as_written(tmp_path):
