@@ -52,7 +52,8 @@ REAL_CLOUD = re.compile(r"[\w.-]*(aliyuncs\.com|myhuaweicloud\.com)|DNSFailure: 
 
 
 class ReachedRealCloud(AssertionError):
-    """A read went to a cloud's public endpoint instead of the emulator."""
+    """A read went to a cloud's public endpoint instead of the emulator: the example, run as the offline guide
+    says, does not reach the emulator."""
 
 
 @dataclass
