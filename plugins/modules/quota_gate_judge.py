@@ -22,13 +22,8 @@ description:
 author:
   - headroom.cloud maintainers (@headroom-cloud)
 options: {}
-attributes:
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on
-      the controller.
-    support: full
-    details: It runs on the controller only.
 extends_documentation_fragment:
+  - headroom.cloud.attributes.CONTROLLER
   - headroom.cloud.attributes.HELPER
 seealso:
   - module: headroom.cloud.quota_gate_prepare

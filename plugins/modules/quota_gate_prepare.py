@@ -56,13 +56,8 @@ options:
     description: The role's O(headroom.cloud.quota_gate#role:main:quota_gate_scope).
     type: str
     default: host
-attributes:
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on
-      the controller.
-    support: full
-    details: It runs on the controller only.
 extends_documentation_fragment:
+  - headroom.cloud.attributes.CONTROLLER
   - headroom.cloud.attributes.HELPER
 seealso:
   - module: headroom.cloud.quota_gate_read

@@ -122,10 +122,6 @@ def reads(emulator, operation="GetKmsInstanceQuotaInfos"):
     return sorted(c["target"] for c in emulator.requests() if c["operation"] == operation)
 
 
-def line(report, host=None):
-    return [c["message"] for c in report["checks"] if host is None or c.get("host") == host]
-
-
 # --- rule 1: a read is shared only when everything that goes into it is the same ---------------------------------
 
 def test_per_host_role_settings_read_each_hosts_own_instance(scenario, emulator, run_env, tmp_path):
