@@ -120,8 +120,8 @@ def gate_playbook(workdir, requirements, hosts=1, scope="host", deploy=False, ga
     """A gate play; with hosts > 1, an inventory of local hosts, each gating the same targets. With deploy, the
     play also has one task after the gate (a deploy of the smallest kind); without gated, it has no gate."""
     inventory = inventory_of(workdir, hosts)
-    play = workdir / ("gate-%d-%d-%s%s%s.yml" % (len(requirements), hosts, scope, "-deploy" if deploy else "",
-                                                "" if gated else "-ungated"))
+    suffix = ("-deploy" if deploy else "") + ("" if gated else "-ungated")
+    play = workdir / ("gate-%d-%d-%s%s.yml" % (len(requirements), hosts, scope, suffix))
     tasks = [{"name": "Deploy", "ansible.builtin.debug": {"msg": "deploying"}}] if deploy else []
     play.write_text(json.dumps([dict(
         name="bench gate", hosts="gated", gather_facts=False, tasks=tasks,
