@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.headroom.cloud.plugins.plugin_utils._gate_step import GateStep, GateStepError, flag
+from ansible_collections.headroom.cloud.plugins.plugin_utils._judge import ON_UNKNOWN
 from ansible_collections.headroom.cloud.plugins.plugin_utils._plan import PlanError, requirements_from_plan
 from ansible_collections.headroom.cloud.plugins.plugin_utils._reads import plan_reads
 from ansible_collections.headroom.cloud.plugins.plugin_utils._report_files import as_paths
@@ -20,7 +21,6 @@ from ansible_collections.headroom.cloud.plugins.plugin_utils._requirements impor
 
 GATE_VARIABLES = re.compile(r"\b(quota_gate_report|quota_gate_claims|__quota_gate)\b")
 SCOPES = ("host", "play")
-ON_UNKNOWN = ("fail", "warn")
 
 
 class ActionModule(GateStep):

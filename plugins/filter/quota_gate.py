@@ -11,10 +11,11 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
-from ansible_collections.headroom.cloud.plugins.plugin_utils._judge import judge, warnings
+from ansible_collections.headroom.cloud.plugins.plugin_utils._judge import ON_UNKNOWN, judge, warnings
 from ansible_collections.headroom.cloud.plugins.plugin_utils._reads import SERVICES, Place, plan_reads
 from ansible_collections.headroom.cloud.plugins.plugin_utils._requirements import (
     GateInputError,
+    as_number,
     expand,
     parse_requirements,
 )
@@ -47,6 +48,7 @@ def quota_gate_report(requirements, plan, kms=None, taurusdb=None, low_percent=2
     With ``warn``, requirements that are ``low``, or ``unknown`` while ``on_unknown`` is ``warn``, are also
     shown as Ansible warnings.
     """
+    low_percent, on_unknown = _settings(low_percent, on_unknown)
     checks, unused_reads = _planned(requirements)
     results = {}
     for service, batch in (("kms", kms), ("taurusdb", taurusdb)):
@@ -56,10 +58,23 @@ def quota_gate_report(requirements, plan, kms=None, taurusdb=None, low_percent=2
             listed = isinstance(per_target, list) and index < len(per_target)
             # A run that failed as a whole (bad options, no credentials, a missing SDK) is every target's failure.
             results[target["key"]] = per_target[index] if listed else batch
-    report, unused_claims = judge(checks, results, float(low_percent), on_unknown)
+    report, unused_claims = judge(checks, results, low_percent, on_unknown)
     for warning in warnings(report, on_unknown) if warn else []:
         Display().warning(warning)
     return report
+
+
+def _settings(low_percent, on_unknown):
+    """The switches as the role checks them: a misspelt on_unknown must never let an unknown quota pass."""
+    problems = []
+    if on_unknown not in ON_UNKNOWN:
+        problems.append("on_unknown must be one of %s, got %r" % (", ".join(ON_UNKNOWN), on_unknown))
+    number = as_number(low_percent)
+    if number is None or not 0 <= number <= 100:
+        problems.append("low_percent must be a number from 0 to 100, got %r" % (low_percent,))
+    if problems:
+        raise AnsibleFilterError("quota_gate_report: %s." % "; ".join(problems))
+    return number, on_unknown
 
 
 class FilterModule:

@@ -21,6 +21,7 @@ from ansible_collections.headroom.cloud.plugins.module_utils._common import (
     env_fallback,
     HeadroomModule,
     connection_problem,
+    credentials_file_problem,
     parse_endpoint,
     split_endpoint,
 )
@@ -179,7 +180,7 @@ class AlicloudModule(HeadroomModule):
         except Exception as exc:
             raise HeadroomError("Could not load Alibaba Cloud credentials from %s: %s. %s" % (
                 "ECS RAM role %r via instance metadata" % detail if source == "ecs_ram_role" else "the profile files",
-                exc, NO_CREDENTIALS))
+                credentials_file_problem(exc), NO_CREDENTIALS))
         return CredentialClient(provider=provider)
 
     def kms_call(self, client, params, operation, target, method, request):
@@ -244,7 +245,7 @@ class _FirstWorkingProvider:
             try:
                 credentials = provider.get_credentials()
             except Exception as exc:
-                errors.append(str(exc))
+                errors.append(credentials_file_problem(exc))
                 continue
             self._chosen = provider
             return credentials

@@ -7,6 +7,7 @@ Private to headroom.cloud: not a public API, may change without notice.
 
 from __future__ import annotations
 
+import configparser
 import gc
 import os
 import re
@@ -40,6 +41,26 @@ def env_fallback(*names):
         if os.environ.get(name):
             return os.environ[name]
     raise AnsibleFallbackNotFound
+
+
+# configparser quotes each line it could not parse ("[line  3]: 'sk ...'"): in a credentials file that line may
+# hold a secret, so the quoted text is never shown, only where it is.
+_QUOTED_LINE = re.compile(r"(\[line\s*\d+\]):\s*'(?:[^'\\]|\\.)*'", re.DOTALL)
+
+
+def credentials_file_problem(exc):
+    """Why a credentials file could not be read, without any of its content."""
+    cause = exc
+    while cause is not None and not isinstance(cause, configparser.Error):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, configparser.Error):
+        lines = [str(number) for number, unused in getattr(cause, "errors", [])]
+        if getattr(cause, "lineno", None):
+            lines.append(str(cause.lineno))
+        return "%s is not a valid INI file (%s%s; the line is not shown, it may hold a secret)" % (
+            getattr(cause, "source", None) or "the credentials file", type(cause).__name__,
+            ", line %s" % ", ".join(lines) if lines else "")
+    return _QUOTED_LINE.sub(r"\1: (line not shown, it may hold a secret)", str(exc))
 
 
 class TargetParams(dict):

@@ -23,6 +23,7 @@ from ansible_collections.headroom.cloud.plugins.module_utils._common import (
     env_fallback,
     HeadroomModule,
     connection_problem,
+    credentials_file_problem,
     split_endpoint,
 )
 
@@ -118,7 +119,7 @@ class HuaweicloudModule(HeadroomModule):
             try:
                 credentials = ProfileCredentialProvider.get_basic().get_credentials()
             except Exception as exc:
-                raise HeadroomError("%s (profile file: %s)" % (NO_CREDENTIALS, exc))
+                raise HeadroomError("%s (profile file: %s)" % (NO_CREDENTIALS, credentials_file_problem(exc)))
         if params["project_id"]:
             credentials.with_project_id(params["project_id"])
         if params["iam_endpoint"]:

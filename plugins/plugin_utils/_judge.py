@@ -25,11 +25,12 @@ PER_NODE = ("vcpus", "ram")  # the checks of a flavor requirement whose need is 
 TARGET_FIELD = {"kms": "kms_instance_id", "taurusdb": "project_id"}
 RELEASE_HINT = ("Claims of earlier gate runs count until they are released: once their provisioning has run, "
                 "release them with ansible.builtin.set_fact: {quota_gate_claims: []}.")
+ON_UNKNOWN = ("fail", "warn")  # what an unknown quota does: fail the gate, or only warn
 
 
 def pick_record(check, result):
     """(record, None), or (None, why there is none) for ``check`` in one read's ``result``."""
-    why = _not_a_result(result)
+    why = _not_a_result(check, result)
     if why:
         return None, why
     instance, why = _kms_instance(check, result) if check["service"] == "kms" else (None, None)
@@ -43,11 +44,17 @@ def pick_record(check, result):
     return _answers_for(check, matching[0])
 
 
-def _not_a_result(result):
-    """Why ``result`` is not a module's quota result (a failed read, or anything else), or None: never guess."""
-    if isinstance(result, dict) and not result.get("failed") and "quotas" in result:
-        return None
-    return (result.get("msg") if isinstance(result, dict) else None) or "the quota was not read"
+def _not_a_result(check, result):
+    """Why ``result`` is not a module's quota result for ``check``'s target (a failed read, a read of another
+    region or project, or anything else), or None: never guess."""
+    if not isinstance(result, dict) or result.get("failed") or "quotas" not in result:
+        return (result.get("msg") if isinstance(result, dict) else None) or "the quota was not read"
+    wanted = dict(region=check.get("read_region") or check.get("region"), project_id=check.get("project_id"))
+    for field, value in sorted(wanted.items()):
+        # A result handed over for another target (a filter user's registered read, say) is never judged.
+        if value and result.get(field) and result[field] != value:
+            return "the read answered for %s %s, not %s" % (field.replace("_", " "), result[field], value)
+    return None
 
 
 def _kms_instance(check, result):
@@ -109,7 +116,7 @@ def judge(checks, results, low_percent=20, on_unknown="fail", earlier_claims=(),
     failures = [line for line in lines if line["judged"]["status"] in blocking]
     report = dict(checks=[line["judged"] for line in lines], failures=[line["judged"]["message"] for line in failures],
                   passed=not failures, summary=_summary(lines, failures))
-    return report, [_claim(line, run) for line in lines if line["need"] > 0]
+    return report, [_claim(line, run) for line in lines if line["need"] > 0 and _claimable(line)]
 
 
 def _summary(lines, failures):
@@ -229,7 +236,8 @@ def _claims(claim, line):
     read failed, by the same read of the same resource type."""
     if claim.get("identity"):
         return claim["identity"] == line["identity"]
-    return claim.get("read") == line["check"].get("read") and claim.get("resource_type") == line["check"]["resource_type"]
+    return (claim.get("read") is not None and claim.get("read") == line["check"].get("read")
+            and claim.get("resource_type") == line["check"]["resource_type"])
 
 
 def _tightest(records):
@@ -323,6 +331,13 @@ def describe_target(check, result, record):
     if check.get("tenant_of"):
         text += " (the tenant's quota, which enterprise project %s counts against)" % check["tenant_of"]
     return text
+
+
+def _claimable(line):
+    """A line claims its need only on a quota a later run can recognise: one its read resolved (``identity``),
+    or the read that failed. A line that is not gated draws on nothing; one that named no read (unknown in
+    the plan) has no quota to match."""
+    return not line["check"].get("not_gated") and bool(line["identity"] or line["check"].get("read"))
 
 
 def _claim(line, run):

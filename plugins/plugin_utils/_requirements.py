@@ -29,6 +29,7 @@ SERVICE_FIELDS = {"kms_instance_id": "kms", "planned_quota": "kms", "project_id"
 UNJUDGED = ("not_gated", "unknown")  # requirements that are reported, but read nothing
 FLAVOR_TYPES = ("instance", "vcpus", "ram")  # the checks a requirement given by flavor stands for
 OMIT_PREFIX = "__omit_place_holder__"
+BOOLEAN_WORDS = frozenset(("0", "1", "false", "f", "no", "n", "off", "on", "true", "t", "yes", "y"))
 
 
 class GateInputError(ValueError):
@@ -111,11 +112,23 @@ def _convert(key, value):
             return None, "max_usage_percent must be between 0 and 100, got %s" % (
                 int(number) if number.is_integer() else number)
         return number, None
+    if key in UNJUDGED:
+        return _reason(key, value)
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None, "%s must be a string, got %s" % (key, _shown(value))
     text = str(value).strip()  # an id that an INI inventory turned into a number is still that id
     if not text:
         return None, "%s is empty: give a value or leave the key out" % key
+    return text, None
+
+
+def _reason(key, value):
+    """``not_gated`` and ``unknown`` hold why a requirement is not judged, as the plan reader writes it. A switch
+    such as ``not_gated: false`` reads as "gate it" to whoever wrote it, but would leave it unjudged: refused."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or text.lower() in BOOLEAN_WORDS:
+        return None, ("%s holds why the requirement is not judged (a sentence), got %s: leave the key out to "
+                      "judge the requirement" % (key, _shown(value)))
     return text, None
 
 
@@ -166,6 +179,9 @@ def _rule_problems(req):
         if req.get("resource_type") not in (None,) + RESOURCE_TYPES[service]:
             yield from _resource_type_problems(req)
         return
+    if not req.get("flavor") and ("from_flavor" in req or "from_nodes" in req):
+        yield "from_flavor and from_nodes describe an update to flavor: set flavor (the flavor after the update)"
+        return
     yield from _flavor_problems(req) if req.get("flavor") else _resource_type_problems(req)
     if "planned_quota" in req and "kms_instance_id" in req:
         yield "give kms_instance_id or planned_quota, not both"
@@ -189,6 +205,9 @@ def _flavor_problems(req):
         yield "give resource_type or flavor, not both: a flavor checks instances, vcpus and ram"
     if ("from_flavor" in req) != ("from_nodes" in req):
         yield "from_flavor and from_nodes go together: what an updated instance has before the update"
+    if "from_flavor" in req and req["need"] > 1:
+        # An update creates no instance, and its growth is worked out for one: need would be silently ignored.
+        yield "an update (from_flavor) is of one instance: give one requirement per instance updated, without need"
     if req.get("nodes") is None:
         # CreateGaussMySqlInstance requires slave_count (read replicas): there is no default to assume.
         yield "nodes is missing: with flavor, give the nodes per instance (1 primary + slave_count read replicas)"

@@ -4,9 +4,16 @@
 
 from __future__ import annotations
 
+import configparser
+
 import pytest
 
-from ansible_collections.headroom.cloud.plugins.module_utils._common import VendorError, endpoint_problem, split_endpoint
+from ansible_collections.headroom.cloud.plugins.module_utils._common import (
+    VendorError,
+    credentials_file_problem,
+    endpoint_problem,
+    split_endpoint,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,3 +56,24 @@ def test_vendor_error_message_carries_code_status_request_id_attempts_and_hint()
     )
     assert error.as_result() == dict(attempts=4, code="Throttling.User", http_status=429,
                                      message="Request was denied due to user flow control.", request_id="RID-1")
+
+
+def test_a_credentials_file_problem_never_quotes_the_files_content():
+    parser = configparser.ConfigParser()
+    with pytest.raises(configparser.Error) as parsing:
+        parser.read_string("[basic]\nsk TOPSECRET\n", source="/home/ops/.huaweicloud/credentials")
+    assert credentials_file_problem(parsing.value) == (
+        "/home/ops/.huaweicloud/credentials is not a valid INI file (ParsingError, line 2; the line is not shown, "
+        "it may hold a secret)")
+    try:
+        try:
+            raise parsing.value
+        except configparser.Error as exc:
+            raise RuntimeError("profile could not be loaded: %s" % exc)
+    except RuntimeError as wrapped:  # an SDK that wraps the parser's error still names only the file
+        assert "TOPSECRET" not in credentials_file_problem(wrapped)
+    quoted = ValueError("Source contains parsing errors: 'x.ini'\n\t[line  7]: 'sk TOPSECRET\\n'")
+    assert credentials_file_problem(quoted) == (
+        "Source contains parsing errors: 'x.ini'\n\t[line  7]: (line not shown, it may hold a secret)")
+    assert credentials_file_problem(ValueError("unable to open credentials file: /x")) == (
+        "unable to open credentials file: /x")

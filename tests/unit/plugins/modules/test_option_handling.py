@@ -162,3 +162,19 @@ def test_an_empty_environment_variable_counts_as_unset(capsys, monkeypatch):
         monkeypatch.setenv(name, "")
     result = run_module(taurusdb_quota_info, {"region": "cn-north-4"}, capsys)
     assert result["msg"].startswith("No Huawei Cloud credentials found.")
+
+
+@pytest.mark.parametrize("module, path, text, where", [
+    (kms_quota_info, ".alibabacloud/credentials.ini",
+     "[default]\ntype = access_key\naccess_key_id = LTAI5tQkx\naccess_key_secret TOPSECRET-ali-91c2\n", "line 4"),
+    (taurusdb_quota_info, ".huaweicloud/credentials", "[basic]\nak = HPUAQ7X\nsk TOPSECRET-hw-91c2\n", "line 3"),
+])
+def test_a_broken_profile_file_is_named_without_the_line_hiding_a_secret(module, path, text, where, capsys, tmp_path):
+    # configparser quotes the line it cannot parse; written without "=", that line is the secret itself.
+    profile = tmp_path / path
+    profile.parent.mkdir()
+    profile.write_text(text)
+    result = run_module(module, {"region": "cn-hangzhou" if module is kms_quota_info else "cn-north-4"}, capsys)
+    assert "%s is not a valid INI file (ParsingError, %s; the line is not shown, it may hold a secret)" % (
+        profile, where) in result["msg"]
+    assert "TOPSECRET" not in json.dumps(result)

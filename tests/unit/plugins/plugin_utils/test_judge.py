@@ -356,3 +356,30 @@ def test_unknown_and_not_gated_requirements_read_nothing_and_are_reported_as_suc
     assert report["passed"] is False and report["summary"].startswith("Quota gate failed: 1 of 1 requirements")
     warned = gate(requirements, cloud(), on_unknown="warn")
     assert warned["summary"] == "Quota gate passed: all 1 requirements fit (1 more not gated)."
+
+
+def test_a_line_that_is_not_gated_or_names_no_read_claims_nothing_and_no_claim_matches_it():
+    shared = dict(name="alicloud_kms_key.shared", service="kms", resource_type="key", need=5,
+                  not_gated="no dkms_instance_id: the shared KMS service has no instance quota")
+    planless = dict(name="db", service="taurusdb", resource_type="instance", need=2,
+                    unknown="the region of huaweicloud_gaussdb_mysql_instance.db is unknown until apply")
+    checks, reads = plan_host([shared, planless])
+    unused, claims = judge(checks, {}, run="r")
+    assert claims == []
+    # A claim without an identity or a read (as an older run may have left) never lands on a planned instance.
+    stray = [dict(host=None, identity=None, name="stray", need=5, read=None, resource_type="key", run="r0")]
+    planned = dict(address="alicloud_kms_instance.app", quota=2, used=0)
+    report = gate([dict(name="k", service="kms", resource_type="key", need=1, planned_quota=planned)], cloud(),
+                  claims=stray)
+    assert [(c["status"], c["need_total"]) for c in report["checks"]] == [("ok", 1)]
+
+
+def test_a_result_for_another_region_or_project_is_never_judged():
+    other_region = kms_result(12, 0, region="eu-central-1")
+    check = gate([keys("k", 1, region="cn-hangzhou")], cloud(kms=other_region))["checks"][0]
+    assert check["status"] == "unknown"
+    assert "quota could not be read: the read answered for region eu-central-1, not cn-hangzhou" in check["message"]
+    other_project = dict(tenant_result(), project_id="q" * 32)
+    check = gate([dict(name="db", service="taurusdb", resource_type="instance", project_id=PROJECT)],
+                 cloud(tenant=other_project))["checks"][0]
+    assert "the read answered for project id %s, not %s" % ("q" * 32, PROJECT) in check["message"]

@@ -147,3 +147,25 @@ def test_requirements_from_a_plan_keep_what_the_plan_reader_adds():
         KEY, planned_quota=dict(address="x", quota="lots")))
     assert "planned_quota belongs to kms requirements, not taurusdb" in refused(dict(
         service="taurusdb", resource_type="instance", planned_quota=dict(address="x", quota=1)))
+
+
+@pytest.mark.parametrize("field", ["not_gated", "unknown"])
+@pytest.mark.parametrize("given", [False, True, 0, 1, "false", "no", "0", "yes", " True ", ""])
+def test_a_reason_not_to_judge_must_be_a_reason_never_a_switch(field, given):
+    # not_gated: false reads as "gate it" to whoever wrote it, but any value would leave the requirement unjudged.
+    text = refused(dict(KEY, name="app keys", **{field: given}))
+    assert ("quota_gate_requirements[0] (app keys): %s holds why the requirement is not judged (a sentence), got "
+            % field) in text
+    assert text.endswith(": leave the key out to judge the requirement.")
+    assert one(**{field: " no dkms_instance_id "})[field] == "no dkms_instance_id"
+
+
+def test_an_update_is_of_one_instance_with_a_flavor_to_grow_to():
+    update = dict(service="taurusdb", flavor="f", nodes=3, from_flavor="g", from_nodes=2, enterprise_project="e")
+    assert "an update (from_flavor) is of one instance: give one requirement per instance updated, without need" in \
+        refused(dict(update, need=3))
+    assert parse_requirements([dict(update, need=0)])[0]["need"] == 0
+    assert parse_requirements([update])[0]["need"] == 1
+    without_flavor = dict(service="taurusdb", resource_type="vcpus", from_flavor="g", from_nodes=2, enterprise_project="e")
+    assert ("from_flavor and from_nodes describe an update to flavor: set flavor (the flavor after the update)"
+            in refused(without_flavor))
