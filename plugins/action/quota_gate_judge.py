@@ -38,6 +38,8 @@ class ActionModule(GateStep):
             self._record_skipped(share)
             return dict(share, stop="")
         shares = self.shares()
+        if share["settings"]["scope"] == "play":
+            _same_scope(shares)
         settings = (shares[0] if share["settings"]["scope"] == "play" else share)["settings"]
         results = {}
         for other in shares:
@@ -123,3 +125,14 @@ def _stop_message(report, settings, file_problems):
         lines.append("The quota report could not be written: %s. Fix quota_gate_report_path (a writable path on the "
                      "controller ending in .json, .md or .xml)." % "; ".join(file_problems))
     return "\n".join(lines)
+
+
+def _same_scope(shares):
+    """Play scope judges every host that takes part with one set of settings, the first host's: a host of the
+    batch in host scope would make that a host-scope verdict for all, so the mix is refused."""
+    scopes = ["%s: %s" % (other["host"], other["settings"]["scope"]) for other in shares]
+    if any(other["settings"]["scope"] != "play" for other in shares):
+        raise GateStepError(
+            "quota_gate_scope differs between the hosts of this batch (%s): play scope judges them together and "
+            "cannot when some are judged alone. Set quota_gate_scope the same for every host, as a play "
+            "variable or in the role's vars." % ", ".join(scopes))

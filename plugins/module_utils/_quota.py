@@ -7,6 +7,8 @@ Private to headroom.cloud: not a public API, may change without notice.
 
 from __future__ import annotations
 
+import re
+
 UNLIMITED = -1
 # The resource types each service reports, in the order the modules return them. The modules'
 # resource_types choices, the gate's checks and the role's argument spec all agree with this.
@@ -30,6 +32,10 @@ class MalformedReply(Exception):
         return msg
 
 
+# ASCII digits only, one optional sign: str.isdigit() also takes "²" and "٣", which int() refuses or misreads.
+WHOLE_NUMBER = re.compile(r"-?[0-9]+\Z")
+
+
 def _short(raw, limit=200):
     text = repr(raw)
     return text if len(text) <= limit else text[:limit] + "...[%d chars]" % len(text)
@@ -42,7 +48,7 @@ def parse_count(field, raw, request_id=None, allow_unlimited=False):
     fractions, negative numbers and anything else are refused rather than guessed at.
     """
     value = raw
-    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+    if isinstance(raw, str) and WHOLE_NUMBER.match(raw.strip()):
         value = int(raw.strip())
     elif isinstance(raw, float) and raw.is_integer():
         value = int(raw)

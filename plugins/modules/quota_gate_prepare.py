@@ -49,13 +49,20 @@ options:
     type: raw
     default: []
   requirements:
-    description: The role's O(headroom.cloud.quota_gate#role:main:quota_gate_requirements).
+    description:
+      - The role's O(headroom.cloud.quota_gate#role:main:quota_gate_requirements).
+      - With O(terraform_plan), may be empty; with neither, the step fails, since the gate would check nothing.
     type: raw
-    required: true
+    default: []
   scope:
     description: The role's O(headroom.cloud.quota_gate#role:main:quota_gate_scope).
     type: str
     default: host
+  terraform_plan:
+    description:
+      - The role's O(headroom.cloud.quota_gate#role:main:quota_gate_terraform_plan), a path relative to the
+        playbook's directory or the parsed plan; its requirements are judged with O(requirements).
+    type: raw
 extends_documentation_fragment:
   - headroom.cloud.attributes.CONTROLLER
   - headroom.cloud.attributes.HELPER

@@ -216,8 +216,11 @@ request_ids:
 results:
   description:
     - With O(targets), one entry per target in the order given. A target that was read has RV(attempts),
-      RV(project_id), RV(quotas), RV(region) and RV(request_id); one that could not be read has C(failed=true), C(msg) and C(error)
-      (C(code), C(message), C(request_id), C(http_status), C(attempts)).
+      RV(project_id), RV(quotas) and RV(region), and, as a single read would, RV(request_id), or
+      RV(enterprise_project) and RV(request_ids) when the target names an enterprise project, and RV(flavors)
+      when it asks for flavors; one that could
+      not be read has C(failed=true), C(msg) and C(error) (C(code), C(message), C(request_id), C(http_status),
+      C(attempts)).
   returned: when O(targets) is set
   type: list
   elements: dict
@@ -316,6 +319,11 @@ class TaurusdbQuotaInfo(HuaweicloudModule):
         if not matching:
             raise _not_found(wanted, by_id, where, request_ids)
         index, entry = matching[0]
+        for field in ("enterprise_project_id", "enterprise_project_name"):
+            # The gate tells quotas apart by this id: an entry without it is never used.
+            if not isinstance(entry.get(field), str) or not entry[field]:
+                raise MalformedReply("quota_list[%d].%s" % (index, field), entry.get(field), "is missing or empty",
+                                     request_ids[-1])
         records = enterprise_records(entry, index, params["resource_types"] or list(RESOURCE_TYPES["taurusdb"]),
                                      request_ids[-1], where)
         return dict(enterprise_project=dict(id=entry["enterprise_project_id"], name=entry["enterprise_project_name"]),

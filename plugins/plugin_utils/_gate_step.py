@@ -137,15 +137,17 @@ class GateStep(ActionBase):
             given = overrides.get(service.overrides)
             if given is not None and not is_omitted(given, omit):
                 if not isinstance(given, dict):
-                    raise GateStepError("quota_gate_%s must be a mapping of %s options, got %r" % (
-                        service.overrides, service.module, given))
+                    # Never the value: a string such as "access_key_id=... access_key_secret=..." holds a secret.
+                    raise GateStepError("quota_gate_%s must be a mapping of %s options, got %s (not shown: it may "
+                                        "hold a secret); write it as YAML, for example {region: cn-hangzhou}" % (
+                                            service.overrides, service.module, _kind_of(given)))
                 base.update((k, v) for k, v in given.items() if v is not None and not is_omitted(v, omit))
             endpoints = base.get("endpoints")
             if endpoints is not None and not (isinstance(endpoints, dict) and all(
                     isinstance(v, str) for v in endpoints.values())):
                 raise GateStepError("quota_gate_%s.endpoints must map each region to its endpoint, for example "
-                                    "{cn-hangzhou: kms-vpc.cn-hangzhou.aliyuncs.com}; got %r" % (
-                                        service.overrides, endpoints))
+                                    "{cn-hangzhou: kms-vpc.cn-hangzhou.aliyuncs.com}; got %s" % (
+                                        service.overrides, _kind_of(endpoints)))
             bases[name] = dict((k, v) for k, v in base.items() if k not in GATE_OPTIONS)
         return bases
 
@@ -167,3 +169,8 @@ def flag(value, name):
         return boolean(value, strict=True)
     except TypeError:
         raise GateStepError("%s must be true or false, got %r" % (name, value))
+
+
+def _kind_of(value):
+    """A value's kind, for a message that must not show the value itself."""
+    return "a mapping with a value that is not a string" if isinstance(value, dict) else "a %s" % type(value).__name__

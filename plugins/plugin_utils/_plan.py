@@ -3,7 +3,8 @@
 """Read a Terraform / OpenTofu plan into the quota gate's requirements.
 
 Private to headroom.cloud: not a public API, may change without notice. It runs on the controller
-only, through the quota_gate_requirements_from_plan filter; it imports no SDK.
+only, through the quota_gate_requirements_from_plan filter and the role's quota_gate_prepare step
+(quota_gate_terraform_plan); it imports no SDK.
 
 The input is the JSON that ``terraform show -json PLANFILE`` (or ``tofu show -json``) prints, in
 the 1.x family of its format. What draws on which quota follows the providers' own schemas:

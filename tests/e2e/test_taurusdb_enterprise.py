@@ -80,6 +80,13 @@ def test_an_enterprise_project_that_does_not_exist_is_named(scenario, emulator, 
     ([{"enterprise_project_id": PAYMENTS_ID, "enterprise_project_name": "payments", "instance_quota": 10,
        "vcpus_quota": 100, "ram_quota": 400, "availability_instance_quota": 8, "availability_vcpus_quota": 140,
        "availability_ram_quota": 300}], "field quota_list[0].availability_vcpus_quota does not fit its quota 100"),
+    # Found by its name, but without the id the gate tells quotas apart by: never used (was an UnexpectedError).
+    ([{"enterprise_project_name": "payments", "instance_quota": 10, "vcpus_quota": 100, "ram_quota": 400,
+       "availability_instance_quota": 8, "availability_vcpus_quota": 40, "availability_ram_quota": 300}],
+     "field quota_list[0].enterprise_project_id is missing or empty (raw value: None)"),
+    ([{"enterprise_project_id": PAYMENTS_ID, "enterprise_project_name": "payments", "instance_quota": "²",
+       "vcpus_quota": 100, "ram_quota": 400, "availability_instance_quota": 8, "availability_vcpus_quota": 40,
+       "availability_ram_quota": 300}], "field quota_list[0].instance_quota is not a whole number (raw value: '²')"),
 ])
 def test_a_malformed_quota_list_fails_closed(scenario, emulator, run_env, quota_list, expected):
     scenario["huaweicloud"]["projects"][0]["quotas_fault"] = {"raw": {"status": 200, "body": {

@@ -148,6 +148,18 @@ def test_prepare_refuses_bad_settings_with_what_to_write(args, message):
     assert result["failed"] is True and message in result["msg"]
 
 
+@pytest.mark.parametrize("alicloud, kind", [
+    ("access_key_id=LTAI5tQkx access_key_secret=TOPSECRET-91c2", "a str"),
+    ({"region": "cn-hangzhou", "endpoints": {"cn-hangzhou": ["TOPSECRET-91c2"]}}, "a mapping with a value"),
+])
+def test_prepare_refuses_connection_settings_of_the_wrong_shape_without_showing_them(alicloud, kind):
+    # A key=value string passes the role's dict check, and may carry a secret: the message names the kind only.
+    args = role_vars(alicloud=alicloud)
+    result = Batch({"web1": args}).step(quota_gate_prepare, "web1", args)
+    assert result["failed"] is True and "got %s" % kind in result["msg"]
+    assert "TOPSECRET" not in json.dumps(result)
+
+
 def test_prepare_refuses_play_scope_where_hosts_do_not_wait_for_each_other():
     args = role_vars(scope="play")
     result = Batch({"web1": args}, strategy="free").step(quota_gate_prepare, "web1", args)
@@ -247,6 +259,17 @@ def test_play_scope_judges_only_the_hosts_that_take_part():
     prepared, judged = Batch(hosts).gate()
     assert judged["bastion"]["stop"] == "" and "report" not in judged["bastion"]
     assert [c["host"] for c in judged["web1"]["report"]["checks"]] == ["web1"]
+
+
+def test_play_scope_with_a_host_in_host_scope_first_fails_closed_rather_than_judge_alone():
+    # web1 (host scope) leads: play scope would take its settings and judge web2 and web3 each alone.
+    hosts = {"web1": role_vars(need=2), "web2": role_vars(need=2, scope="play"), "web3": role_vars(need=2, scope="play")}
+    prepared, judged = Batch(hosts).gate()
+    assert judged["web1"]["stop"] == ""  # host scope: its own 2 of the 4 left fit
+    for host in ("web2", "web3"):
+        assert judged[host]["failed"] is True
+        assert judged[host]["msg"].startswith("quota_gate_scope differs between the hosts of this batch (web1: host, "
+                                              "web2: play, web3: play): play scope judges them together")
 
 
 def test_a_host_without_a_share_of_this_run_fails_closed():

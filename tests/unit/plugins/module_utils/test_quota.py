@@ -58,6 +58,10 @@ def test_parse_count_accepts_whole_numbers(raw, expected):
     "raw, problem",
     [
         ("4,", "is not a whole number"),
+        ("--5", "is not a whole number"),  # raised a bare ValueError once
+        ("²", "is not a whole number"),    # a digit to str.isdigit(), not to int()
+        ("٣", "is not a whole number"),    # an Arabic-Indic three: int() would read it as 3
+        ("+4", "is not a whole number"),
         ("instance,", "is not a whole number"),
         ("", "is not a whole number"),
         (None, "is not a whole number"),
