@@ -49,7 +49,9 @@ class ActionModule(GateStep):
         lead = shares[0]["host"] == self.host
         files = self._report_files(report, shares, results, settings) if lead else path_problems(
             settings["report_path"])
-        share.update(claims=self._kept_claims() + claims, report=report, stop=_stop_message(report, settings, files))
+        # Whether to stop is each host's own quota_gate_fail, in either scope.
+        stop = _stop_message(report, dict(settings, fail=share["settings"]["fail"]), files)
+        share.update(claims=self._kept_claims() + claims, report=report, stop=stop)
         if settings["scope"] == "host" or lead:
             share["lines"] = self._show(report, settings)
         return share

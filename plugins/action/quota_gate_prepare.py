@@ -32,6 +32,12 @@ class ActionModule(GateStep):
         share = dict(run=self.run_id, play=self.play_id, host=self.host, enabled=flag(
             args.get("enabled", True), "quota_gate_enabled"))
         self._refuse_conditions_on_the_gates_own_variables()
+        if self._task.run_once:
+            # Under run_once the first host's result is registered for every host: one host's verdict for all.
+            raise GateStepError(
+                "The quota gate cannot run with run_once: every host would take the first host's requirements and "
+                "verdict as its own. Remove run_once from the role (each read is already made once for the batch); "
+                "to judge the hosts' needs together, set quota_gate_scope: play.")
         share["settings"] = settings = _settings(args)
         if not share["enabled"]:
             # What the report files say when no host of the batch is gated.

@@ -53,18 +53,20 @@ class ActionModule(GateStep):
 
     def _run_all(self, runs):
         """Every module run; ``{read id: that target's result}``."""
-        if len(runs) > 1 and self._connection._shell.tmpdir is None:
-            self._make_tmp_path()  # one temporary directory for both runs, made before they start
-        if len(runs) > 1 and self._can_overlap():
-            self._controller_work = threading.Lock()
-            self._in_run = threading.local()
-            with ThreadPoolExecutor(max_workers=len(runs)) as pool:
-                # Each run in a copy of this task's context: ansible-core keeps templating state there.
-                futures = [pool.submit(contextvars.copy_context().run, self._read, *run) for run in runs.values()]
-            outcomes = [future.result() for future in futures]
-        else:
-            outcomes = [self._read(*run) for run in runs.values()]
-        self._remove_tmp_path(self._connection._shell.tmpdir)
+        try:
+            if len(runs) > 1 and self._connection._shell.tmpdir is None:
+                self._make_tmp_path()  # one temporary directory for both runs, made before they start
+            if len(runs) > 1 and self._can_overlap():
+                self._controller_work = threading.Lock()
+                self._in_run = threading.local()
+                with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+                    # Each run in a copy of this task's context: ansible-core keeps templating state there.
+                    futures = [pool.submit(contextvars.copy_context().run, self._read, *run) for run in runs.values()]
+                outcomes = [future.result() for future in futures]
+            else:
+                outcomes = [self._read(*run) for run in runs.values()]
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
         results = {}
         for outcome in outcomes:
             results.update(outcome)
@@ -94,8 +96,9 @@ class ActionModule(GateStep):
                     return self._execute_module(module_name=module, module_args=args, task_vars=self.task_vars)
                 finally:
                     self._in_run.holding = False
-        except AnsibleError as exc:
-            return dict(failed=True, msg="%s could not run: %s" % (module, exc))
+        except Exception as exc:  # an AnsibleError, or anything else: this run's failure, never the step's crash
+            why = exc if isinstance(exc, AnsibleError) else "%s: %s" % (type(exc).__name__, exc)
+            return dict(failed=True, msg="%s could not run: %s" % (module, why))
 
     def _why_it_failed(self, module, result):
         """The module's own message; for a module that never answered (no JSON came back), what it printed."""

@@ -39,6 +39,14 @@ CLAIMS = "quota_gate_claims"  # the role keeps each host's unreleased claims in 
 GATE_OPTIONS = ("flavors", "resource_types", "targets")  # options the gate sets on each read itself
 
 
+# ansible-core leaves a host whose errors were cleared (meta: clear_host_errors, ignore_unreachable) out of
+# ansible_play_batch while it goes on running tasks: the other hosts cannot see it, nor it them.
+OUTSIDE_THE_BATCH = (
+    "This host is not in the play's current batch (ansible_play_batch): it failed earlier and its errors were "
+    "cleared, so the other hosts of the batch cannot count its needs, nor it theirs. It is stopped rather than "
+    "gated alone; gate it again in a play of its own.")
+
+
 class GateStepError(Exception):
     """A problem that fails this host's step, with a message that says what to do."""
 
@@ -81,8 +89,10 @@ class GateStep(ActionBase):
         return strategy is not None and issubclass(strategy, LinearStrategy)
 
     def own_share(self):
-        """This host's share of this run, or None (the earlier steps did not run for it)."""
-        return self._of_this_run(self.task_vars.get(SHARE))
+        """This host's share of this run, or None (the earlier steps did not run for it). A share registered for
+        this host but made by another (the role under ``run_once``) is not its own."""
+        share = self._of_this_run(self.task_vars.get(SHARE))
+        return share if share is not None and share.get("host") == self.host else None
 
     def shares(self, enabled_only=True):
         """The shares of this run of every host of the batch that takes part, in batch order (with
@@ -92,7 +102,9 @@ class GateStep(ActionBase):
         host's own counts.
         """
         own = self.own_share()
-        hosts = self.task_vars.get("ansible_play_batch") or [] if self.lockstep() else [self.host]
+        hosts = list(self.task_vars.get("ansible_play_batch") or []) if self.lockstep() else [self.host]
+        if self.host not in hosts:
+            raise GateStepError(OUTSIDE_THE_BATCH)
         hostvars = self.task_vars.get("hostvars")
         shares = []
         for host in hosts:
@@ -142,6 +154,13 @@ class GateStep(ActionBase):
                                         "hold a secret); write it as YAML, for example {region: cn-hangzhou}" % (
                                             service.overrides, service.module, _kind_of(given)))
                 base.update((k, v) for k, v in given.items() if v is not None and not is_omitted(v, omit))
+            for option in ("endpoint", "region"):
+                if base.get(option) is not None and not isinstance(base[option], str):
+                    raise GateStepError(
+                        "%s for %s must be one string, got %s: one gate run reads each region through the "
+                        "requirements' own region (give a requirement per region), and %s through "
+                        "quota_gate_%s.endpoints" % (option, service.module, _kind_of(base[option]),
+                                                     "an endpoint per region", service.overrides))
             endpoints = base.get("endpoints")
             if endpoints is not None and not (isinstance(endpoints, dict) and all(
                     isinstance(v, str) for v in endpoints.values())):

@@ -8,8 +8,9 @@ A read is one target of one module run: the module's top-level options on this h
 ``module_defaults`` for the module's group and name, then the role's ``quota_gate_alicloud`` /
 ``quota_gate_huaweicloud``) with the target's own fields on top, exactly as the module merges a
 ``targets`` item. Its id hashes *everything* the module would see, except secrets: every option,
-the environment variables the options fall back to, the profile files, and the host when the
-module does not run on the controller. So two hosts share a read only when the read they would make
+every environment variable of the vendor's prefixes (those the options fall back to, the profile
+files' paths, the SDKs' own endpoint variables), and the host when the module does not run on the
+controller. So two hosts share a read only when the read they would make
 is the same; a secret adds nothing to the identity, as its key id already names the account.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from ansible_collections.headroom.cloud.plugins.module_utils._alicloud import ALICLOUD_ARGUMENT_SPEC
 from ansible_collections.headroom.cloud.plugins.module_utils._common import CONNECTION_ARGUMENT_SPEC
@@ -26,27 +28,39 @@ from ansible_collections.headroom.cloud.plugins.module_utils._huaweicloud import
 # Checks whose quota is not read: reported only (not_gated), unknown before any read (unknown), or the quota of a
 # KMS instance the same Terraform plan creates (planned_quota).
 NOT_READ = ("not_gated", "planned_quota", "unknown")
+# Vendor variables that may hold a secret though no option names them: never part of an identity.
+SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|_SK$")
 
 
 class Service:
-    def __init__(self, name, module, group, overrides, spec, target_fields, files):
+    def __init__(self, name, module, group, overrides, spec, target_fields, prefixes):
         self.name = name
         self.module = module  # the module that reads it
         self.group = group  # that module's action group (meta/runtime.yml), as module_defaults name it
         self.overrides = overrides  # the action argument with the role's quota_gate_alicloud / _huaweicloud
         self.spec = dict(CONNECTION_ARGUMENT_SPEC, **spec)
         self.target_fields = target_fields  # what a targets item of the module may set
-        self.files = files  # environment variables naming the files the SDK reads credentials from
+        # The SDKs also read variables no option falls back to (the profile files' paths, Huawei's
+        # HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION> endpoints and HUAWEICLOUD_SDK_REGIONS_FILE, say): every
+        # variable of the vendor's prefixes is part of a read's identity. Those an option falls back to are
+        # already there as that option's value (or not, when the option is set and wins); secrets never are.
+        self.prefixes = prefixes
+        self.option_variables = frozenset(name for option in self.spec.values()
+                                          for name in (option.get("fallback") or (None, ()))[1])
+
+    def vendor_environment(self, environment):
+        return dict((name, value) for name, value in environment.items() if name.startswith(self.prefixes)
+                    and name not in self.option_variables and not SECRET_NAME.search(name))
 
 
 SERVICES = {
     "kms": Service("kms", "headroom.cloud.kms_quota_info", "group/headroom.cloud.alicloud", "alicloud",
                    ALICLOUD_ARGUMENT_SPEC, ("endpoint", "kms_instance_id", "region"),
-                   ("ALIBABA_CLOUD_CREDENTIALS_FILE",)),
+                   ("ALIBABA_CLOUD_", "ALICLOUD_")),
     "taurusdb": Service("taurusdb", "headroom.cloud.taurusdb_quota_info", "group/headroom.cloud.huaweicloud",
                         "huaweicloud", HUAWEICLOUD_ARGUMENT_SPEC,
                         ("endpoint", "enterprise_project", "flavors", "project_id", "region", "resource_types"),
-                        ("HUAWEICLOUD_SDK_CREDENTIALS_FILE",)),
+                        ("HUAWEICLOUD_SDK_", "HW_")),
 }
 
 
@@ -104,7 +118,7 @@ def read_id(service, base, item, place):
     identity = dict(
         service=service.name,
         options=effective_options(service, base, item, place),
-        files=[place.environment.get(name) for name in service.files] if place.local else None,
+        environment=service.vendor_environment(place.environment) if place.local else None,
         place=place.identity(),
     )
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]

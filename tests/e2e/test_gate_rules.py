@@ -215,6 +215,27 @@ def test_a_condition_on_what_the_gate_itself_sets_fails_closed(scenario, emulato
     assert reads(emulator) == []
 
 
+def test_the_role_under_run_once_stops_every_host_before_any_read(scenario, emulator, run_env, tmp_path):
+    # run_once registers the first host's result for every host: app2 would go on with app1's verdict.
+    scenario.install()
+    run = run_play(emulator, run_env, tmp_path, """
+        tasks:
+          - name: Gate
+            ansible.builtin.import_role:
+              name: headroom.cloud.quota_gate
+            run_once: true
+            vars:
+              quota_gate_requirements: [{service: kms, resource_type: key, kms_instance_id: "{{ kms_inst }}",
+                                         need: 1}]
+    """ + PROVISION, """
+        app1 kms_inst=%s
+        app2 kms_inst=%s
+    """ % (KST1, KST2))
+    assert run.provisioned() == [] and run.proc.returncode != 0, run
+    assert "The quota gate cannot run with run_once: every host would take the first host's" in run.output
+    assert reads(emulator) == []
+
+
 # --- rule 4: strategies ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("strategy", ["linear", "free", "host_pinned", "debug"])

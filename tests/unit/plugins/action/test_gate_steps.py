@@ -52,6 +52,7 @@ class Batch:
         self.module_defaults = module_defaults or [{"group/headroom.cloud.alicloud": {"region": "cn-hangzhou"},
                                                     "group/headroom.cloud.huaweicloud": {"region": "cn-north-4"}}]
         self.connection = connection
+        self.run_once = False  # the role's tasks under run_once
         self.variables = dict((host, {}) for host in hosts)
         self.batch = list(hosts)
         self.modules = []  # (host, module, args) of every module run
@@ -66,6 +67,7 @@ class Batch:
         task = SimpleNamespace(
             args=args if args is not None else {}, _parent=self.block, get_play=lambda: self.play,
             module_defaults=self.module_defaults, environment=[], when=list(when), async_val=0, check_mode=False,
+            run_once=self.run_once,
             action="headroom.cloud.quota_gate_step")
         connection = SimpleNamespace(transport=self.connection, _shell=SimpleNamespace(tmpdir=None))
         templar = Templar(loader=DataLoader(), variables=self.task_vars(host))
@@ -270,6 +272,58 @@ def test_play_scope_with_a_host_in_host_scope_first_fails_closed_rather_than_jud
         assert judged[host]["failed"] is True
         assert judged[host]["msg"].startswith("quota_gate_scope differs between the hosts of this batch (web1: host, "
                                               "web2: play, web3: play): play scope judges them together")
+
+
+def test_a_host_outside_the_batch_is_stopped_rather_than_gated_alone():
+    # ansible-core leaves a host whose errors were cleared out of ansible_play_batch, yet runs its tasks.
+    hosts = {"web1": role_vars(need=1, scope="play"), "web2": role_vars(need=100, scope="play")}
+    batch = Batch(hosts)
+    batch.run_step(quota_gate_prepare, dict((h, dict(v)) for h, v in hosts.items()))
+    batch.batch = ["web1"]
+    for step in (quota_gate_read, quota_gate_judge):
+        result = batch.step(step, "web2", {} if step is quota_gate_judge else dict(alicloud={}))
+        assert result["failed"] is True
+        assert result["msg"].startswith("This host is not in the play's current batch (ansible_play_batch)")
+
+
+def test_the_role_under_run_once_is_refused_and_a_share_made_for_another_host_is_never_taken():
+    batch = Batch({"web1": role_vars(), "web2": role_vars(need=100)})
+    batch.run_once = True
+    result = batch.step(quota_gate_prepare, "web1", role_vars())
+    assert result["failed"] is True and result["msg"].startswith("The quota gate cannot run with run_once")
+    batch.run_once = False
+    prepared, judged = batch.gate()
+    batch.variables["web2"]["__quota_gate"] = dict(judged["web1"])  # run_once registers web1's result for all
+    taken = batch.step(quota_gate_judge, "web2")
+    assert taken["failed"] is True and "This host has no verdict from this run of the quota gate" in taken["msg"]
+
+
+def test_in_play_scope_each_host_stops_by_its_own_quota_gate_fail():
+    hosts = {"web1": role_vars(need=3, scope="play", fail=False), "web2": role_vars(need=3, scope="play")}
+    prepared, judged = Batch(hosts).gate()  # 6 keys, 4 left
+    assert judged["web1"]["report"]["passed"] is False and judged["web1"]["stop"] == ""
+    assert judged["web2"]["stop"].startswith("Quota gate failed: 2 of 2 requirements cannot be met:")
+
+
+@pytest.mark.parametrize("settings", [{"region": ["cn-hangzhou", "cn-shanghai"]}, {"endpoint": {"a": "b"}}])
+def test_a_region_or_endpoint_that_is_not_one_string_is_refused_by_name(settings):
+    args = role_vars(alicloud=settings)
+    result = Batch({"web1": args}).step(quota_gate_prepare, "web1", args)
+    assert result["failed"] is True
+    assert "for headroom.cloud.kms_quota_info must be one string, got a " in result["msg"]
+
+
+def test_a_module_run_that_raises_is_that_runs_failure_never_the_steps_crash():
+    batch = Batch({"web1": role_vars()})
+
+    def raising(module, args):
+        raise RuntimeError("connection plugin fell over")
+    batch.answer = raising
+    prepared, judged = batch.gate()
+    check = judged["web1"]["report"]["checks"][0]
+    assert check["status"] == "unknown"
+    assert ("headroom.cloud.kms_quota_info could not run: RuntimeError: connection plugin fell over"
+            in check["message"])
 
 
 def test_a_host_without_a_share_of_this_run_fails_closed():

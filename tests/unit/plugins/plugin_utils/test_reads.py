@@ -63,6 +63,32 @@ def test_environment_fallbacks_count_where_the_module_runs_on_the_controller():
         "HOME": "/home/deploy"}))
 
 
+@pytest.mark.parametrize("variable, a, b", [
+    # Read by the Huawei SDK itself when no endpoint is set: another endpoint, maybe another answer.
+    ("HUAWEICLOUD_SDK_REGION_GAUSSDB_CN_NORTH_4", "https://gaussdb-a.example.com", "https://gaussdb-b.example.com"),
+    ("HUAWEICLOUD_SDK_REGIONS_FILE", "/etc/a/regions.yaml", "/etc/b/regions.yaml"),
+    ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", "/etc/a/credentials", "/etc/b/credentials"),
+    ("HW_NEW_SETTING", "a", "b"),  # any variable of the vendor's prefixes, known or not
+])
+def test_every_vendor_variable_the_sdk_may_read_makes_another_read(variable, a, b):
+    def place(value):
+        return Place("web1", True, {"HOME": "/root", variable: value})
+    taurusdb = SERVICES["taurusdb"]
+    item = {"region": "cn-north-4"}
+    assert read_id(taurusdb, {}, item, place(a)) != read_id(taurusdb, {}, item, place(b))
+    assert read_id(taurusdb, {}, item, place(a)) == read_id(taurusdb, {}, item, place(a))
+    assert read_id(KMS, {}, item, place(a)) == read_id(KMS, {}, item, place(b))  # another vendor's: no matter
+
+
+@pytest.mark.parametrize("variable", ["HUAWEICLOUD_SDK_SK", "HW_SECRET_KEY", "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+                                      "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALICLOUD_SECURITY_TOKEN",
+                                      "ALIBABA_CLOUD_OIDC_TOKEN_FILE_PASSWORD"])
+def test_vendor_variables_that_may_hold_a_secret_add_nothing(variable):
+    for service in SERVICES.values():
+        assert read_id(service, {}, {"region": "cn-north-4"}, Place("w", True, {variable: "s1"})) == read_id(
+            service, {}, {"region": "cn-north-4"}, Place("w", True, {variable: "s2"}))
+
+
 def test_modules_that_run_on_other_hosts_never_share_a_read():
     assert not same_read({}, {}, place_a=Place("web1", False, {}), place_b=Place("web2", False, {}))
     assert not same_read({}, {}, place_a=Place("web1", True, {}, become_user="root"), place_b=Place("web1", True, {}))
