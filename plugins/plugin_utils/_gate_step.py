@@ -43,8 +43,8 @@ GATE_OPTIONS = ("flavors", "resource_types", "targets")  # options the gate sets
 # ansible_play_batch while it goes on running tasks: the other hosts cannot see it, nor it them.
 OUTSIDE_THE_BATCH = (
     "This host is not in the play's current batch (ansible_play_batch): it failed earlier and its errors were "
-    "cleared, so the other hosts of the batch cannot count its needs, nor it theirs. It is stopped rather than "
-    "gated alone; gate it again in a play of its own.")
+    "cleared, so in play scope the other hosts of the batch cannot count its needs, nor it theirs. It is stopped "
+    "rather than gated alone; gate it again in a play of its own, or use quota_gate_scope: host.")
 
 
 class GateStepError(Exception):
@@ -104,7 +104,9 @@ class GateStep(ActionBase):
         own = self.own_share()
         hosts = list(self.task_vars.get("ansible_play_batch") or []) if self.lockstep() else [self.host]
         if self.host not in hosts:
-            raise GateStepError(OUTSIDE_THE_BATCH)
+            if (own or {}).get("settings", {}).get("scope") == "play":
+                raise GateStepError(OUTSIDE_THE_BATCH)
+            hosts = [self.host]  # host scope: it reads and judges alone, as under a strategy without lockstep
         hostvars = self.task_vars.get("hostvars")
         shares = []
         for host in hosts:

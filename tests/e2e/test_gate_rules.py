@@ -236,6 +236,38 @@ def test_the_role_under_run_once_stops_every_host_before_any_read(scenario, emul
     assert reads(emulator) == []
 
 
+@pytest.mark.parametrize("scope", ["play", "host"])
+def test_a_host_whose_errors_were_cleared_never_goes_on_the_others_needs(scenario, emulator, run_env, tmp_path, scope):
+    # After meta: clear_host_errors, ansible-core runs app2's tasks but leaves it out of ansible_play_batch.
+    scenario.install()
+    run = run_play(emulator, run_env, tmp_path, """
+        tasks:
+          - name: Something app2 fails and recovers from
+            block:
+              - name: Fail on app2
+                ansible.builtin.fail:
+                  msg: transient
+                when: inventory_hostname == 'app2'
+            always:
+              - name: Clear the errors
+                ansible.builtin.meta: clear_host_errors
+          - name: Gate
+            ansible.builtin.import_role:
+              name: headroom.cloud.quota_gate
+            vars:
+              quota_gate_scope: %s
+              quota_gate_requirements: [{service: kms, resource_type: key, kms_instance_id: %s, need: "{{ need }}"}]
+    """ % (scope, KST1) + PROVISION, """
+        app1 need=1
+        app2 need=100
+    """)
+    assert run.provisioned() == ["app1"], run
+    if scope == "play":
+        assert "This host is not in the play's current batch (ansible_play_batch)" in run.output
+    else:
+        assert "need 100, used 10 of 12, 2 available (short by 98)" in run.output
+
+
 # --- rule 4: strategies ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("strategy", ["linear", "free", "host_pinned", "debug"])

@@ -286,6 +286,18 @@ def test_a_host_outside_the_batch_is_stopped_rather_than_gated_alone():
         assert result["msg"].startswith("This host is not in the play's current batch (ansible_play_batch)")
 
 
+def test_a_host_outside_the_batch_in_host_scope_reads_and_judges_alone():
+    hosts = {"web1": role_vars(need=1), "web2": role_vars(need=100)}
+    batch = Batch(hosts)
+    batch.run_step(quota_gate_prepare, dict((h, dict(v)) for h, v in hosts.items()))
+    batch.batch = ["web1"]
+    read = batch.step(quota_gate_read, "web2", dict(alicloud={}))
+    assert list(read["results"]) == list(read["reads"])  # its own read, made by itself
+    batch.variables["web2"]["__quota_gate"] = read
+    judged = batch.step(quota_gate_judge, "web2")
+    assert [c["status"] for c in judged["report"]["checks"]] == ["insufficient"] and judged["stop"]
+
+
 def test_the_role_under_run_once_is_refused_and_a_share_made_for_another_host_is_never_taken():
     batch = Batch({"web1": role_vars(), "web2": role_vars(need=100)})
     batch.run_once = True
