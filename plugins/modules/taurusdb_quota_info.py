@@ -218,9 +218,8 @@ results:
     - With O(targets), one entry per target in the order given. A target that was read has RV(attempts),
       RV(project_id), RV(quotas) and RV(region), and, as a single read would, RV(request_id), or
       RV(enterprise_project) and RV(request_ids) when the target names an enterprise project, and RV(flavors)
-      when it asks for flavors; one that could
-      not be read has C(failed=true), C(msg) and C(error) (C(code), C(message), C(request_id), C(http_status),
-      C(attempts)).
+      when it asks for flavors; one that could not be read has C(failed=true), C(msg) and C(error) (C(code),
+      C(message), C(request_id), C(http_status), C(attempts)).
   returned: when O(targets) is set
   type: list
   elements: dict
