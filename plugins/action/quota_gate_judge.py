@@ -71,7 +71,11 @@ class ActionModule(GateStep):
             report, claims = self._judge(share["checks"], results, settings, [self.host])
             return report, [dict(claim, host=self.host) for claim in claims]
         checks = [dict(check, host=other["host"]) for other in shares for check in other["checks"]]
-        report, claims = self._judge(checks, results, settings, [other["host"] for other in shares])
+        # Earlier runs' claims of every host of the batch, not only of those in this run: an include_role in a
+        # loop whose items differ per host runs the gate once per host, one after the other.
+        hosts = [other["host"] for other in shares]
+        hosts += [host for host in self.task_vars.get("ansible_play_batch") or [] if host not in hosts]
+        report, claims = self._judge(checks, results, settings, hosts)
         return report, [claim for claim in claims if claim["host"] == self.host]
 
     def _judge(self, checks, results, settings, hosts):

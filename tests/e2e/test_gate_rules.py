@@ -384,6 +384,28 @@ def test_a_gate_per_tier_counts_the_claims_of_the_tiers_before_it(scenario, emul
     assert "release them with ansible.builtin.set_fact: {quota_gate_claims: []}" in run.output
 
 
+def test_in_play_scope_a_gate_per_host_in_a_loop_counts_the_other_hosts_claims(scenario, emulator, run_env, tmp_path):
+    # Items that differ per host make one run of the gate per host, one after the other: app2's run must count
+    # what app1's run claimed on the same instance (2 + 2 keys, 2 left).
+    scenario.install()
+    run = run_play(emulator, run_env, tmp_path, """
+        tasks:
+          - name: Gate per tier
+            ansible.builtin.include_role:
+              name: headroom.cloud.quota_gate
+            loop: "{{ tiers }}"
+            vars:
+              quota_gate_scope: play
+              quota_gate_requirements: [{name: "{{ item }} keys", service: kms, resource_type: key,
+                                         kms_instance_id: %s, need: 2}]
+    """ % KST1 + PROVISION, """
+        app1 tiers='["web"]'
+        app2 tiers='["db"]'
+    """)
+    assert run.provisioned() == ["app1"], run  # its 2 keys fit; app2's do not once app1's are counted
+    assert "need 2 (4 with app1: web keys claimed by an earlier gate run)" in run.output
+
+
 def test_a_released_claim_no_longer_counts(scenario, emulator, run_env, tmp_path):
     scenario.install()
     run = run_play(emulator, run_env, tmp_path, """
