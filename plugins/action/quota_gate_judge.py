@@ -136,8 +136,8 @@ def _stop_message(report, settings, file_problems):
 def _same_scope(shares):
     """Play scope judges every host that takes part with one set of settings, the first host's: a host of the
     batch in host scope would make that a host-scope verdict for all, so the mix is refused."""
-    scopes = ["%s: %s" % (other["host"], other["settings"]["scope"]) for other in shares]
     if any(other["settings"]["scope"] != "play" for other in shares):
+        scopes = ["%s: %s" % (other["host"], other["settings"]["scope"]) for other in shares]
         raise GateStepError(
             "quota_gate_scope differs between the hosts of this batch (%s): play scope judges them together and "
             "cannot when some are judged alone. Set quota_gate_scope the same for every host, as a play "

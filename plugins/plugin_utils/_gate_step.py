@@ -160,9 +160,9 @@ class GateStep(ActionBase):
                 if base.get(option) is not None and not isinstance(base[option], str):
                     raise GateStepError(
                         "%s for %s must be one string, got %s: one gate run reads each region through the "
-                        "requirements' own region (give a requirement per region), and %s through "
-                        "quota_gate_%s.endpoints" % (option, service.module, _kind_of(base[option]),
-                                                     "an endpoint per region", service.overrides))
+                        "requirements' own region (give a requirement per region), and an endpoint per region "
+                        "through quota_gate_%s.endpoints" % (
+                            option, service.module, _kind_of(base[option]), service.overrides))
             endpoints = base.get("endpoints")
             if endpoints is not None and not (isinstance(endpoints, dict) and all(
                     isinstance(v, str) for v in endpoints.values())):

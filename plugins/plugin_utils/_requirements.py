@@ -15,6 +15,8 @@ from __future__ import annotations
 import difflib
 import math
 
+from ansible.module_utils.parsing.convert_bool import BOOLEANS
+
 from ansible_collections.headroom.cloud.plugins.module_utils._quota import RESOURCE_TYPES
 
 SERVICES = tuple(RESOURCE_TYPES)
@@ -29,7 +31,6 @@ SERVICE_FIELDS = {"kms_instance_id": "kms", "planned_quota": "kms", "project_id"
 UNJUDGED = ("not_gated", "unknown")  # requirements that are reported, but read nothing
 FLAVOR_TYPES = ("instance", "vcpus", "ram")  # the checks a requirement given by flavor stands for
 OMIT_PREFIX = "__omit_place_holder__"
-BOOLEAN_WORDS = frozenset(("0", "1", "false", "f", "no", "n", "off", "on", "true", "t", "yes", "y"))
 
 
 class GateInputError(ValueError):
@@ -126,7 +127,7 @@ def _reason(key, value):
     """``not_gated`` and ``unknown`` hold why a requirement is not judged, as the plan reader writes it. A switch
     such as ``not_gated: false`` reads as "gate it" to whoever wrote it, but would leave it unjudged: refused."""
     text = value.strip() if isinstance(value, str) else ""
-    if not text or text.lower() in BOOLEAN_WORDS:
+    if not text or text.lower() in BOOLEANS:  # ansible-core's own spellings of true and false
         return None, ("%s holds why the requirement is not judged (a sentence), got %s: leave the key out to "
                       "judge the requirement" % (key, _shown(value)))
     return text, None

@@ -35,14 +35,20 @@ for tool in ansible-lint antsibull-docs antsibull-changelog ansible-builder sphi
   command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 1; }
 done
 
+# apt_install PACKAGE WITHOUT: install a Debian package where this runs as root with apt-get; WITHOUT says
+# what happens when it cannot be installed.
+apt_install() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null) \
+      || note "$1 could not be installed (apt-get failed, see above): $2"
+  else
+    note "not root or no apt-get, so $1 cannot be installed: $2"
+  fi
+}
+
 if ! command -v shellcheck >/dev/null; then
   step "install shellcheck (Debian) for the shellcheck sanity test"
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null) \
-      || note "shellcheck could not be installed (apt-get failed, see above): ansible-test skips its shellcheck sanity test"
-  else
-    note "not root or no apt-get, so shellcheck cannot be installed: ansible-test skips its shellcheck sanity test"
-  fi
+  apt_install shellcheck "ansible-test skips its shellcheck sanity test"
 fi
 
 # The tools resolve headroom.cloud through a snapshot of the files git tracks or would track,
@@ -99,12 +105,7 @@ echo "  no problems found"
 
 step "diagrams: docs/diagrams/*.dot against their SVGs and the docsite's copies (make diagrams regenerates them)"
 if ! command -v dot >/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null) \
-      || note "graphviz could not be installed (apt-get failed, see above): the SVGs are checked against the pages only"
-  else
-    note "not root or no apt-get, so graphviz cannot be installed: the SVGs are checked against the pages only"
-  fi
+  apt_install graphviz "the SVGs are checked against the pages only"
 fi
 python tests/tools/diagrams.py --check
 
