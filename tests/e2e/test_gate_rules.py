@@ -467,6 +467,24 @@ def test_switches_given_as_strings_mean_what_they_say(scenario, emulator, run_en
     assert reads(emulator) == []
 
 
+def test_in_play_scope_a_hosts_own_quota_gate_fail_from_an_ini_inventory_decides_only_for_it(
+        scenario, emulator, run_env, tmp_path):
+    # 2 + 2 keys, 2 left: one verdict for both; app1 (first, "false" as an INI string) goes on, app2 stops.
+    scenario.install()
+    run = run_play(emulator, run_env, tmp_path, """
+        roles:
+          - role: headroom.cloud.quota_gate
+            quota_gate_scope: play
+            quota_gate_requirements: [{service: kms, resource_type: key, kms_instance_id: %s, need: 2}]
+        tasks:
+    """ % KST1 + PROVISION, """
+        app1 quota_gate_fail=false
+        app2
+    """)
+    assert run.provisioned() == ["app1"], run
+    assert "fatal: [app2]" in run.output and "need 2 (4 with app2: requirement 1)" in run.output
+
+
 def test_omitted_fields_and_numeric_strings_from_an_ini_inventory(scenario, emulator, run_env, tmp_path):
     scenario.install()
     run = run_play(emulator, run_env, tmp_path, """
